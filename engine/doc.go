@@ -1,0 +1,9 @@
+// Package engine owns the domain of lastaccess: the organization and its
+// entity paths, SCP scopes, the service catalog, the rollups that answer
+// reports in milliseconds, report jobs, markers and AWS-coded errors.
+//
+// It declares the storage it needs (EventLog and friends in store.go);
+// package storage implements those interfaces over Badger. The engine never
+// imports storage, ingest, sqlfront or cmd: data flows ingest → engine →
+// storage on writes and sqlfront/cmd → engine → storage on reads.
+package engine
