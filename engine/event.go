@@ -51,6 +51,9 @@ type Event struct {
 	// ServiceLinked marks a service-linked role (path /aws-service-role/):
 	// stored, but left out of Organizations reports.
 	ServiceLinked bool
+	// DataEvent marks eventCategory "Data". Action-level last accessed
+	// information covers management events only.
+	DataEvent bool
 }
 
 // EventTime returns Time as a UTC time.Time.

@@ -8,12 +8,14 @@
 package catalog
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -71,7 +73,14 @@ func Default() *Catalog {
 // DefaultData returns the embedded catalog file.
 func DefaultData() []byte { return append([]byte(nil), defaultData...) }
 
-var namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+var (
+	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	// sourcePattern is a host name: dot-separated labels of letters, digits
+	// and '-' (CloudTrail event sources such as s3.amazonaws.com).
+	sourcePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	// actionPattern is an IAM action name without its namespace.
+	actionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+)
 
 // Parse reads a catalog in this package's format and validates it.
 func Parse(data []byte) (*Catalog, error) {
@@ -80,27 +89,34 @@ func Parse(data []byte) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	if f.FormatVersion != FormatVersion {
+		if f.FormatVersion == 0 {
+			return nil, fmt.Errorf("catalog: missing formatVersion (want %d)", FormatVersion)
+		}
 		return nil, fmt.Errorf("catalog: formatVersion %d, want %d", f.FormatVersion, FormatVersion)
 	}
 	return New(f.Services)
 }
 
-// New builds a catalog from services, validating namespaces, names and
-// event sources.
+// New builds a catalog from services, validating namespaces, names, event
+// sources and action names. The services are copied: later changes to the
+// argument do not reach the catalog.
 func New(services []Service) (*Catalog, error) {
 	if len(services) == 0 {
 		return nil, errors.New("catalog: no services")
 	}
 	c := &Catalog{
-		services: append([]Service(nil), services...),
+		services: make([]Service, len(services)),
 		byNS:     make(map[string]int, len(services)),
 		bySource: make(map[string]string),
 		renames:  make(map[string]string),
 	}
-	sort.Slice(c.services, func(i, j int) bool { return c.services[i].Namespace < c.services[j].Namespace })
+	for i, s := range services {
+		c.services[i] = cloneService(s)
+	}
+	sort.SliceStable(c.services, func(i, j int) bool { return c.services[i].Namespace < c.services[j].Namespace })
 	for i, s := range c.services {
 		if !namespacePattern.MatchString(s.Namespace) {
-			return nil, fmt.Errorf("catalog: service %d: invalid namespace %q", i, s.Namespace)
+			return nil, fmt.Errorf("catalog: invalid namespace %q (want lower-case letters, digits and '-')", s.Namespace)
 		}
 		if strings.TrimSpace(s.Name) == "" {
 			return nil, fmt.Errorf("catalog: service %q: empty name", s.Namespace)
@@ -109,21 +125,53 @@ func New(services []Service) (*Catalog, error) {
 			return nil, fmt.Errorf("catalog: duplicate namespace %q", s.Namespace)
 		}
 		c.byNS[s.Namespace] = i
+		var sources []string
 		for _, src := range s.EventSources {
-			src = strings.ToLower(src)
+			src = strings.ToLower(strings.TrimSpace(src))
+			if !sourcePattern.MatchString(src) {
+				return nil, fmt.Errorf("catalog: service %q: invalid event source %q", s.Namespace, src)
+			}
 			if prev, dup := c.bySource[src]; dup && prev != s.Namespace {
 				return nil, fmt.Errorf("catalog: event source %q belongs to both %q and %q", src, prev, s.Namespace)
 			}
+			if _, dup := c.bySource[src]; !dup {
+				sources = append(sources, src)
+			}
 			c.bySource[src] = s.Namespace
 		}
+		c.services[i].EventSources = sources
 		for from, to := range s.ActionRenames {
-			if from == "" || to == "" {
-				return nil, fmt.Errorf("catalog: service %q: empty action rename", s.Namespace)
+			if !actionPattern.MatchString(from) || !actionPattern.MatchString(to) {
+				return nil, fmt.Errorf("catalog: service %q: invalid action rename %q -> %q", s.Namespace, from, to)
 			}
 			c.renames[s.Namespace+":"+from] = to
 		}
+		for _, a := range s.TrackedActions {
+			if !actionPattern.MatchString(a) {
+				return nil, fmt.Errorf("catalog: service %q: invalid tracked action %q", s.Namespace, a)
+			}
+		}
 	}
 	return c, nil
+}
+
+func cloneService(s Service) Service {
+	s.EventSources = append([]string(nil), s.EventSources...)
+	s.TrackedActions = append([]string(nil), s.TrackedActions...)
+	if s.ActionRenames != nil {
+		m := make(map[string]string, len(s.ActionRenames))
+		for k, v := range s.ActionRenames {
+			m[k] = v
+		}
+		s.ActionRenames = m
+	}
+	if len(s.EventSources) == 0 {
+		s.EventSources = nil
+	}
+	if len(s.TrackedActions) == 0 {
+		s.TrackedActions = nil
+	}
+	return s
 }
 
 // Services returns the services sorted by namespace. The slice is shared:
@@ -182,4 +230,268 @@ func (c *Catalog) ActionForEvent(namespace, eventName string) string {
 		return to
 	}
 	return name
+}
+
+// Encode writes the catalog in this package's format (formatVersion 1): one
+// service per line, sorted by namespace, so that Parse(c.Encode()) gives the
+// same catalog and diffs of the file stay readable.
+func (c *Catalog) Encode() []byte {
+	var b bytes.Buffer
+	b.WriteString("{\n  \"formatVersion\": ")
+	b.WriteString(strconv.Itoa(FormatVersion))
+	b.WriteString(",\n  \"services\": [\n")
+	for i, s := range c.services {
+		b.WriteString("    {\"namespace\": ")
+		writeJSONString(&b, s.Namespace)
+		b.WriteString(", \"name\": ")
+		writeJSONString(&b, s.Name)
+		if len(s.EventSources) > 0 {
+			b.WriteString(", \"eventSources\": ")
+			writeJSONStrings(&b, s.EventSources)
+		}
+		if len(s.ActionRenames) > 0 {
+			b.WriteString(", \"actionRenames\": {")
+			keys := make([]string, 0, len(s.ActionRenames))
+			for k := range s.ActionRenames {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for j, k := range keys {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				writeJSONString(&b, k)
+				b.WriteString(": ")
+				writeJSONString(&b, s.ActionRenames[k])
+			}
+			b.WriteByte('}')
+		}
+		if len(s.TrackedActions) > 0 {
+			b.WriteString(", \"trackedActions\": ")
+			writeJSONStrings(&b, s.TrackedActions)
+		}
+		b.WriteByte('}')
+		if i < len(c.services)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("  ]\n}\n")
+	return b.Bytes()
+}
+
+func writeJSONStrings(b *bytes.Buffer, ss []string) {
+	b.WriteByte('[')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeJSONString(b, s)
+	}
+	b.WriteByte(']')
+}
+
+// writeJSONString writes s as a JSON string without HTML escaping, so that
+// names such as "AWS Backup & Restore" stay readable.
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	b.Truncate(b.Len() - 1)
+}
+
+// serviceReference is one document of AWS's service reference
+// (https://servicereference.us-east-1.amazonaws.com/v1/<service>/<service>.json),
+// the programmatic form of the Service Authorization Reference. Only the
+// fields the catalog uses are read.
+type serviceReference struct {
+	Name    string `json:"Name"`
+	Actions []struct {
+		Name        string          `json:"Name"`
+		SupportedBy map[string]bool `json:"SupportedBy"`
+	} `json:"Actions"`
+	Operations []struct {
+		Name              string `json:"Name"`
+		AuthorizedActions []struct {
+			Name    string `json:"Name"`
+			Service string `json:"Service"`
+		} `json:"AuthorizedActions"`
+	} `json:"Operations"`
+}
+
+// supportedByActionLastAccessed is the SupportedBy key that marks an action
+// with action last accessed information.
+const supportedByActionLastAccessed = "IAM Action Last Accessed"
+
+// ParseServiceReference reads AWS service-reference JSON: a single service
+// document ({"Name":"s3","Actions":[{"Name":"AbortMultipartUpload",...}],...})
+// or a JSON array of them. Each document becomes a Service with:
+//
+//   - Namespace: the document's Name (the IAM service prefix);
+//   - Name: the namespace too, since service-reference documents carry no
+//     display name (Merge keeps the name of a namespace it already knows);
+//   - TrackedActions: the actions whose SupportedBy marks
+//     "IAM Action Last Accessed";
+//   - ActionRenames: each operation whose name is not an action of the
+//     service and that is authorized by exactly one action of the service
+//     (ListObjectsV2 -> ListBucket).
+//
+// Documents for the same namespace are combined. The result is sorted by
+// namespace.
+func ParseServiceReference(data []byte) ([]Service, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, errors.New("catalog: service reference: empty input")
+	}
+	var docs []serviceReference
+	switch data[0] {
+	case '[':
+		if err := json.Unmarshal(data, &docs); err != nil {
+			return nil, fmt.Errorf("catalog: service reference: %w", err)
+		}
+		if len(docs) == 0 {
+			return nil, errors.New("catalog: service reference: empty array")
+		}
+	case '{':
+		var d serviceReference
+		if err := json.Unmarshal(data, &d); err != nil {
+			return nil, fmt.Errorf("catalog: service reference: %w", err)
+		}
+		docs = []serviceReference{d}
+	default:
+		return nil, errors.New("catalog: service reference: want a JSON object or array")
+	}
+	byNS := make(map[string]*Service)
+	for i, d := range docs {
+		ns := d.Name
+		if ns == "" {
+			return nil, fmt.Errorf("catalog: service reference: document %d: missing Name (an index entry {\"service\",\"url\"} must be downloaded first)", i)
+		}
+		if !namespacePattern.MatchString(ns) {
+			return nil, fmt.Errorf("catalog: service reference: document %d: invalid service name %q", i, ns)
+		}
+		s := byNS[ns]
+		if s == nil {
+			s = &Service{Namespace: ns, Name: ns}
+			byNS[ns] = s
+		}
+		actions := make(map[string]bool, len(d.Actions))
+		for j, a := range d.Actions {
+			if !actionPattern.MatchString(a.Name) {
+				return nil, fmt.Errorf("catalog: service reference: %s: action %d: invalid name %q", ns, j, a.Name)
+			}
+			actions[a.Name] = true
+			if a.SupportedBy[supportedByActionLastAccessed] {
+				s.TrackedActions = append(s.TrackedActions, a.Name)
+			}
+		}
+		for _, op := range d.Operations {
+			if op.Name == "" || actions[op.Name] || !actionPattern.MatchString(op.Name) {
+				continue
+			}
+			var targets []string
+			for _, aa := range op.AuthorizedActions {
+				if aa.Service == ns && actionPattern.MatchString(aa.Name) {
+					targets = append(targets, aa.Name)
+				}
+			}
+			targets = sortedUnique(targets)
+			if len(targets) != 1 {
+				continue // none, or several actions: no single IAM action to name
+			}
+			to := targets[0]
+			if s.ActionRenames == nil {
+				s.ActionRenames = make(map[string]string)
+			}
+			s.ActionRenames[op.Name] = to
+		}
+	}
+	out := make([]Service, 0, len(byNS))
+	for _, s := range byNS {
+		s.TrackedActions = sortedUnique(s.TrackedActions)
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
+	return out, nil
+}
+
+// Merge returns a catalog with base's services and extra's: a namespace
+// new to base is added as it is (named by its namespace if Name is empty);
+// for a namespace base knows, its name is kept, and extra's event sources,
+// tracked actions and action renames are added to it (base's rename wins
+// where both rename the same event). base may be nil.
+func Merge(base *Catalog, extra []Service) (*Catalog, error) {
+	var services []Service
+	index := make(map[string]int)
+	if base != nil {
+		for _, s := range base.services {
+			index[s.Namespace] = len(services)
+			services = append(services, cloneService(s))
+		}
+	}
+	for _, e := range extra {
+		i, ok := index[e.Namespace]
+		if !ok {
+			e = cloneService(e)
+			if strings.TrimSpace(e.Name) == "" {
+				e.Name = e.Namespace
+			}
+			e.EventSources = sortedUnique(e.EventSources)
+			e.TrackedActions = sortedUnique(e.TrackedActions)
+			index[e.Namespace] = len(services)
+			services = append(services, e)
+			continue
+		}
+		s := &services[i]
+		s.EventSources = sortedUnique(append(s.EventSources, e.EventSources...))
+		s.TrackedActions = sortedUnique(append(s.TrackedActions, e.TrackedActions...))
+		for from, to := range e.ActionRenames {
+			if _, ok := s.ActionRenames[from]; ok {
+				continue
+			}
+			if s.ActionRenames == nil {
+				s.ActionRenames = make(map[string]string)
+			}
+			s.ActionRenames[from] = to
+		}
+	}
+	return New(services)
+}
+
+// Import reads a catalog file for `lastaccess catalog import`: a file in
+// this package's format (an object with "formatVersion") replaces the
+// catalog; AWS service-reference JSON (one document or an array) is merged
+// into base.
+func Import(base *Catalog, data []byte) (*Catalog, error) {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(data, &probe) == nil {
+		if _, ok := probe["formatVersion"]; ok {
+			return Parse(data)
+		}
+		if _, ok := probe["services"]; ok {
+			return Parse(data)
+		}
+	}
+	extra, err := ParseServiceReference(data)
+	if err != nil {
+		return nil, err
+	}
+	return Merge(base, extra)
+}
+
+func sortedUnique(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := append([]string(nil), ss...)
+	sort.Strings(out)
+	n := 0
+	for i, s := range out {
+		if i > 0 && s == out[n-1] {
+			continue
+		}
+		out[n] = s
+		n++
+	}
+	return out[:n]
 }

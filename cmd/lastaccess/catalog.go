@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"lastaccess/engine"
+	"lastaccess/engine/catalog"
+)
+
+func runCatalog(ctx context.Context, env *env, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("usage: lastaccess catalog list | catalog import FILE")
+	}
+	fs := env.newFlagSet("catalog " + args[0])
+	pos, err := parseFlags(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		if len(pos) != 0 {
+			return usageErrorf("usage: lastaccess catalog list")
+		}
+		eng, _, closeAll, err := env.openEngine(commandLine("catalog", "list"), engine.Options{})
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		type entry struct {
+			ServiceNamespace string `json:"ServiceNamespace"`
+			ServiceName      string `json:"ServiceName"`
+		}
+		services := eng.Catalog().Services()
+		out := make([]entry, len(services))
+		for i, s := range services {
+			out[i] = entry{s.Namespace, s.Name}
+		}
+		if err := env.printJSON(out); err != nil {
+			return err
+		}
+		return closeAll()
+	case "import":
+		if len(pos) != 1 {
+			return usageErrorf("usage: lastaccess catalog import FILE")
+		}
+		data, err := os.ReadFile(pos[0])
+		if err != nil {
+			return fmt.Errorf("read catalog: %w", err)
+		}
+		eng, _, closeAll, err := env.openEngine(commandLine("catalog", "import"), engine.Options{})
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		cat, err := catalog.Import(eng.Catalog(), data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+		if err := eng.ImportCatalog(cat); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "imported catalog: %d services\n", cat.Len())
+		return closeAll()
+	}
+	return usageErrorf("usage: lastaccess catalog list | catalog import FILE")
+}
+

@@ -1,0 +1,27 @@
+package engine
+
+import "lastaccess/engine/catalog"
+
+// Test-only access to internals, for the external test package.
+
+// ReportScope returns the services an Organizations report lists and the
+// accounts whose data it uses.
+func ReportScope(org *Organization, cat *catalog.Catalog, path, policyID string) ([]catalog.Service, []*Node, error) {
+	node, err := org.ResolvePath(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := planOrgReport(org, cat, node, policyID)
+	return plan.services, plan.accounts, err
+}
+
+// SetBeforeFinish installs a hook that runs as each report job starts
+// finishing (tests use it to hold jobs in progress).
+func (e *Engine) SetBeforeFinish(f func(jobID string)) { e.beforeFinish = f }
+
+// PendingChanges is the number of rollup changes not folded into rows.
+func (e *Engine) PendingChanges() int {
+	e.stateMu.RLock()
+	defer e.stateMu.RUnlock()
+	return len(e.pending.org) + len(e.pending.principal)
+}

@@ -1,0 +1,390 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/gofrs/flock"
+
+	"lastaccess/engine"
+)
+
+// Store is the Badger-backed implementation of engine.Store.
+type Store struct {
+	dir  string
+	db   *badger.DB
+	lock *flock.Flock
+
+	maxBatchSize  int64
+	maxBatchCount int64
+
+	// seqMu guards seq, the last journal sequence number handed out.
+	seqMu sync.Mutex
+	seq   uint64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// ErrLocked is returned (wrapped, with the holder's description) when
+// another process holds the data directory.
+var ErrLocked = errors.New("storage: data directory in use")
+
+// ErrFormat is returned when the directory holds another format version
+// or is not a lastaccess data directory.
+var ErrFormat = errors.New("storage: unsupported data directory")
+
+const (
+	lockFile  = "lastaccess.lock"
+	ownerFile = "lastaccess.owner"
+	dbDir     = "db"
+)
+
+// owner is what a process holding the directory writes for others to read.
+type owner struct {
+	PID     int       `json:"pid"`
+	Command string    `json:"command"`
+	Since   time.Time `json:"since"`
+}
+
+// Open opens (creating if needed) the data directory dir. It never blocks
+// on a directory held by another process: it fails with ErrLocked naming
+// the holder.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkDataDir(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("storage: create data directory: %w", err)
+	}
+	lk := flock.New(filepath.Join(dir, lockFile))
+	locked, err := lk.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("storage: lock data directory %s: %w", dir, err)
+	}
+	if !locked {
+		return nil, fmt.Errorf("%w: %s is held by %s", ErrLocked, dir, describeOwner(dir))
+	}
+	s := &Store{dir: dir, lock: lk}
+	if err := s.open(opts); err != nil {
+		_ = lk.Unlock()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkDataDir refuses a non-empty directory that is not ours, so a typo in
+// --data never scatters Badger files into an unrelated folder.
+func checkDataDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("storage: read data directory: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	for _, e := range entries {
+		if e.Name() == dbDir || e.Name() == lockFile {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s is not empty and is not a lastaccess data directory", ErrFormat, dir)
+}
+
+func describeOwner(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	var o owner
+	if err != nil || json.Unmarshal(data, &o) != nil || o.PID == 0 {
+		return "another lastaccess process"
+	}
+	return fmt.Sprintf("%s (pid %d, since %s)", o.Command, o.PID, o.Since.UTC().Format(time.RFC3339))
+}
+
+func (s *Store) open(opts Options) error {
+	bopts := badger.DefaultOptions(filepath.Join(s.dir, dbDir)).
+		WithLogger(badgerLogger{opts.Logger}).
+		WithMemTableSize(opts.MemTableSize).
+		WithNumMemtables(opts.NumMemtables).
+		WithBlockCacheSize(opts.BlockCacheSize).
+		WithIndexCacheSize(opts.IndexCacheSize).
+		WithNumCompactors(opts.NumCompactors).
+		WithNumLevelZeroTables(4).
+		WithNumLevelZeroTablesStall(10).
+		WithBaseTableSize(8 << 20).
+		WithValueLogFileSize(256 << 20).
+		WithCompression(options.ZSTD).
+		WithZSTDCompressionLevel(1).
+		WithDetectConflicts(false).
+		WithSyncWrites(opts.SyncWrites).
+		WithMetricsEnabled(false)
+	db, err := badger.Open(bopts)
+	if err != nil {
+		return fmt.Errorf("storage: open %s: %w", s.dir, err)
+	}
+	s.db = db
+	s.maxBatchSize = db.MaxBatchSize()
+	s.maxBatchCount = db.MaxBatchCount()
+	if err := s.checkFormat(); err != nil {
+		_ = db.Close()
+		return err
+	}
+	if err := s.loadSeq(); err != nil {
+		_ = db.Close()
+		return err
+	}
+	s.writeOwner(opts.Owner)
+	return nil
+}
+
+func (s *Store) writeOwner(command string) {
+	if command == "" {
+		command = "lastaccess"
+	}
+	data, _ := json.Marshal(owner{PID: os.Getpid(), Command: command, Since: time.Now().UTC()})
+	// Best effort: the owner file only improves another process's error.
+	_ = os.WriteFile(filepath.Join(s.dir, ownerFile), data, 0o644)
+}
+
+// checkFormat stamps a new directory and refuses one of another version.
+func (s *Store) checkFormat() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyFormat)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			if err := s.assertEmpty(txn); err != nil {
+				return err
+			}
+			secret := make([]byte, 32)
+			if _, err := rand.Read(secret); err != nil {
+				return fmt.Errorf("storage: secret: %w", err)
+			}
+			if err := txn.Set(keySecret, secret); err != nil {
+				return err
+			}
+			return txn.Set(keyFormat, []byte(strconv.Itoa(FormatVersion)))
+		}
+		if err != nil {
+			return fmt.Errorf("storage: read format version: %w", err)
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return fmt.Errorf("storage: read format version: %w", err)
+		}
+		if string(v) != strconv.Itoa(FormatVersion) {
+			return fmt.Errorf("%w: %s has format version %s; this lastaccess reads version %d", ErrFormat, s.dir, v, FormatVersion)
+		}
+		return nil
+	})
+}
+
+func (s *Store) assertEmpty(txn *badger.Txn) error {
+	it := txn.NewIterator(badger.IteratorOptions{})
+	defer it.Close()
+	it.Rewind()
+	if it.Valid() {
+		return fmt.Errorf("%w: %s holds data without a format version", ErrFormat, s.dir)
+	}
+	return nil
+}
+
+func (s *Store) loadSeq() error {
+	v, err := s.Meta("seq")
+	if err != nil {
+		return err
+	}
+	if len(v) == 8 {
+		s.seq = decodeUint64(v)
+	}
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixJournal}, Reverse: true})
+		defer it.Close()
+		it.Seek(prefixEnd([]byte{prefixJournal}))
+		if it.ValidForPrefix([]byte{prefixJournal}) {
+			if k := it.Item().Key(); len(k) == 9 {
+				if seq := decodeUint64(k[1:]); seq > s.seq {
+					s.seq = seq
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Close flushes and closes Badger and releases the directory.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		err := s.db.Close()
+		_ = os.Remove(filepath.Join(s.dir, ownerFile))
+		if uerr := s.lock.Unlock(); uerr != nil && err == nil {
+			err = uerr
+		}
+		s.closeErr = err
+	})
+	return s.closeErr
+}
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Size returns the bytes Badger holds on disk (LSM tables and value log).
+func (s *Store) Size() (lsm, vlog int64) { return s.db.Size() }
+
+// Compact flattens the LSM tree; the benchmarks use it to report a settled
+// directory size.
+func (s *Store) Compact(ctx context.Context) error {
+	if err := s.db.Flatten(2); err != nil {
+		return fmt.Errorf("storage: compact: %w", err)
+	}
+	return ctx.Err()
+}
+
+// Meta reads a meta value; nil when absent.
+func (s *Store) Meta(name string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(metaKey(name))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out, err = item.ValueCopy(nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: read %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// PutMeta writes a meta value.
+func (s *Store) PutMeta(name string, value []byte) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if value == nil {
+			return txn.Delete(metaKey(name))
+		}
+		return txn.Set(metaKey(name), value)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: write %s: %w", name, err)
+	}
+	return nil
+}
+
+// PutJob stores a job record and, in the same commit, its in-progress
+// marker (set or cleared).
+func (s *Store) PutJob(id string, record []byte, inProgress bool) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(jobKey(id), record); err != nil {
+			return err
+		}
+		running := append([]byte{prefixRunning}, id...)
+		if inProgress {
+			return txn.Set(running, nil)
+		}
+		return txn.Delete(running)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: write job %s: %w", id, err)
+	}
+	return nil
+}
+
+// Job reads a job record.
+func (s *Store) Job(id string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(jobKey(id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return engine.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		out, err = item.ValueCopy(nil)
+		return err
+	})
+	if errors.Is(err, engine.ErrNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: read job %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// ScanJobs calls fn for every job record in job-id order, or only for the
+// jobs marked in progress.
+func (s *Store) ScanJobs(fn func(id string, record []byte) error, inProgressOnly bool) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		if inProgressOnly {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRunning}})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				id := string(it.Item().Key()[1:])
+				item, err := txn.Get(jobKey(id))
+				if err != nil {
+					return fmt.Errorf("storage: read job %s: %w", id, err)
+				}
+				v, err := item.ValueCopy(nil)
+				if err != nil {
+					return fmt.Errorf("storage: read job %s: %w", id, err)
+				}
+				if err := fn(id, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixJob}, PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return fmt.Errorf("storage: read job: %w", err)
+			}
+			if err := fn(string(item.Key()[1:]), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// badgerLogger routes Badger's log lines to slog; Badger's info and debug
+// chatter is dropped.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	if b.l != nil {
+		b.l.Error("badger: " + fmt.Sprintf(f, a...))
+	}
+}
+
+func (b badgerLogger) Warningf(f string, a ...any) {
+	if b.l != nil {
+		b.l.Warn("badger: " + fmt.Sprintf(f, a...))
+	}
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}
