@@ -66,4 +66,3 @@ func runCatalog(ctx context.Context, env *env, args []string) error {
 	}
 	return usageErrorf("usage: lastaccess catalog list | catalog import FILE")
 }
-
