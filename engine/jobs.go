@@ -210,6 +210,16 @@ func (t *jobTable) get(id string) (*job, error) {
 	return j, nil
 }
 
+// peek returns the job if it is cached, without touching the LRU order.
+func (t *jobTable) peek(id string) (*job, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if el, ok := t.cache[id]; ok {
+		return el.Value.(*job), true
+	}
+	return nil, false
+}
+
 // begin registers a new job of a kind unless limit jobs of that kind are
 // already in progress.
 func (t *jobTable) begin(kind string, limit int) bool {

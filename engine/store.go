@@ -70,8 +70,9 @@ type Snapshot interface {
 type EventQuery struct {
 	Accounts  []string // only these accounts (sorted or not); nil means all
 	Namespace string
-	From, To  int64 // inclusive Unix-nanosecond bounds; To 0 means no upper bound
+	From, To  int64 // inclusive Unix-nanosecond bounds, used when HasFrom / HasTo
 	HasFrom   bool
+	HasTo     bool
 	// KeysRead, when not nil, is incremented for every key the scan reads,
 	// so tests can prove a filter reads only matching keys.
 	KeysRead *int64

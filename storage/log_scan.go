@@ -80,7 +80,7 @@ func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error
 			count()
 			key := item.Key()
 			t := decodeTime(key[len(prefix) : len(prefix)+8])
-			if q.To != 0 && t > q.To {
+			if q.HasTo && t > q.To {
 				return nil
 			}
 			if err := item.Value(func(v []byte) error { return decodeEvent(key, v, &ev) }); err != nil {
@@ -97,7 +97,7 @@ func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error
 		if q.Namespace != "" {
 			return visitRange(eventKeyPrefix(nil, account, q.Namespace))
 		}
-		if !q.HasFrom && q.To == 0 {
+		if !q.HasFrom && !q.HasTo {
 			return visitRange(eventKeyPrefix(nil, account, ""))
 		}
 		// A time filter without a namespace: skip from namespace to

@@ -131,6 +131,9 @@ func (s *Store) open(opts Options) error {
 		WithNumLevelZeroTablesStall(10).
 		WithBaseTableSize(8 << 20).
 		WithValueLogFileSize(256 << 20).
+		// Values above the threshold go to the value log; Badger requires it
+		// below the largest transaction (15% of a memtable).
+		WithValueThreshold(min(1<<20, opts.MemTableSize*15/100/2)).
 		WithCompression(options.ZSTD).
 		WithZSTDCompressionLevel(1).
 		WithDetectConflicts(false).

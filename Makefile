@@ -1,0 +1,45 @@
+# lastaccess: the short vocabulary is build run test bench lint fuzz crash.
+GO        ?= go
+BIN       := bin/lastaccess
+DATA      ?= lastaccess-data
+LISTEN    ?= 127.0.0.1:3306
+FUZZTIME  ?= 60s
+PKGS      := ./...
+
+.PHONY: build run test test-go test-cli lint bench bench-peers fuzz crash clean sample
+
+build:
+	$(GO) build -o $(BIN) ./cmd/lastaccess
+	$(GO) build -o bin/gen-cloudtrail ./cmd/gen-cloudtrail
+
+# The bundled sample (testdata/sample) is loaded into $(DATA) once, then the
+# MySQL server starts on $(LISTEN).
+run: build
+	@if [ ! -d "$(DATA)/db" ]; then \
+		./$(BIN) --data $(DATA) org import testdata/sample/org.json && \
+		./$(BIN) --data $(DATA) ingest testdata/sample/AWSLogs ; \
+	fi
+	./$(BIN) --data $(DATA) serve --listen $(LISTEN)
+
+test: lint test-go
+
+test-go:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench:
+	$(GO) run ./bench/cmd/benchtable -count 5
+
+fuzz:
+	@for target in $$($(GO) test -list '^Fuzz' ./... 2>/dev/null | grep -E '^(Fuzz|ok)' | awk '/^ok/{pkg=$$2} /^Fuzz/{print pkg":"$$1}'); do \
+		pkg=$${target%%:*}; fn=$${target##*:}; \
+		echo "== $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s $$pkg || exit 1; \
+	done
+
+clean:
+	rm -rf bin

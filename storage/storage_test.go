@@ -1,0 +1,386 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"lastaccess/engine"
+)
+
+func openTest(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir, DefaultOptions())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return s
+}
+
+func event(id string, at time.Time, account, ns string) engine.Event {
+	return engine.Event{
+		ID: id, Time: at.UnixNano(), AccountID: account, Namespace: ns,
+		PrincipalARN: "arn:aws:iam::" + account + ":role/admin", PrincipalType: engine.PrincipalAssumedRole,
+		EventSource: ns + ".amazonaws.com", EventName: "ListThings20150331", Action: "ListThings",
+		Region: "us-east-1", ErrorCode: "AccessDenied", DataEvent: true,
+	}
+}
+
+func appendAll(t *testing.T, s *Store, events ...engine.Event) (fresh int) {
+	t.Helper()
+	b := s.NewAppend()
+	defer b.Discard()
+	for i := range events {
+		ok, err := b.Add(&events[i])
+		if err != nil {
+			t.Fatalf("add: %v", err)
+		}
+		if ok {
+			fresh++
+		}
+	}
+	if _, err := b.Commit([]byte("journal")); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	return fresh
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	cases := []engine.Event{
+		event("8c9a6e2e-1111-4a6b-9d1e-0123456789ab", time.Unix(1700000000, 0), "123456789012", "lambda"),
+		event("8C9A6E2E-1111-4A6B-9D1E-0123456789AB", time.Unix(1700000000, 5), "123456789012", "lambda"), // not canonical: kept raw
+		event("plain-id", time.Unix(-5, 0), "123456789012", "s3"),
+	}
+	cases[1].EventSource = "streams.dynamodb.amazonaws.com"
+	cases[1].ServiceLinked = true
+	cases[2].Action = "ListThings" // differs from EventName
+	for _, want := range cases {
+		key := eventKey(nil, want.AccountID, want.Namespace, want.Time, want.ID)
+		val := encodeEventValue(nil, &want)
+		var got engine.Event
+		if err := decodeEvent(key, val, &got); err != nil {
+			t.Fatalf("%s: %v", want.ID, err)
+		}
+		if got != want {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+		}
+	}
+	if _, ok := canonicalUUID("8c9a6e2e-1111-4a6b-9d1e-0123456789ab"); !ok {
+		t.Fatal("canonical uuid not recognised")
+	}
+	// Keys sort by time, negative times included.
+	k1 := eventKey(nil, "1", "s3", -10, "a")
+	k2 := eventKey(nil, "1", "s3", 5, "a")
+	if string(k1) >= string(k2) {
+		t.Fatal("time order broken across zero")
+	}
+}
+
+func TestDecodeCorruptValue(t *testing.T) {
+	ev := event("x", time.Unix(1, 0), "1", "s3")
+	val := encodeEventValue(nil, &ev)
+	key := eventKey(nil, "1", "s3", 1, "x")
+	for i := 0; i < len(val); i++ {
+		var got engine.Event
+		if err := decodeEvent(key, val[:i], &got); err == nil {
+			t.Fatalf("truncated value of %d bytes decoded", i)
+		}
+	}
+	if err := decodeEvent([]byte("e"), val, new(engine.Event)); err == nil {
+		t.Fatal("malformed key decoded")
+	}
+}
+
+func TestAppendDedupes(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	at := time.Unix(1700000000, 0)
+	a := event("a", at, "111111111111", "s3")
+	b := event("b", at, "111111111111", "s3")
+	if n := appendAll(t, s, a, b, a); n != 2 {
+		t.Fatalf("fresh %d, want 2", n)
+	}
+	s.Close()
+	s = openTest(t, dir)
+	defer s.Close()
+	moved := a
+	moved.Time = at.Add(time.Hour).UnixNano() // same eventID: the same record
+	if n := appendAll(t, s, a, moved, b); n != 0 {
+		t.Fatalf("fresh %d after reopen, want 0", n)
+	}
+	var n int
+	snap := s.Snapshot()
+	defer snap.Close()
+	if err := snap.ScanEvents(engine.EventQuery{}, func(*engine.Event) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("%d events stored, want 2", n)
+	}
+}
+
+// TestBatchFullStagesNothingHalfway: with a tiny memtable the batch fills
+// up; the event that does not fit is staged neither in the log nor in the
+// id index.
+func TestBatchFullStagesNothingHalfway(t *testing.T) {
+	opts := DefaultOptions()
+	opts.MemTableSize = 1 << 20
+	s, err := Open(t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b := s.NewAppend()
+	var added []string
+	for i := 0; ; i++ {
+		ev := event(fmt.Sprintf("id-%06d", i), time.Unix(int64(i)+1, 0), "111111111111", "s3")
+		ok, err := b.Add(&ev)
+		if errors.Is(err, engine.ErrBatchFull) {
+			break
+		}
+		if err != nil || !ok {
+			t.Fatalf("add %d: %v %v", i, ok, err)
+		}
+		added = append(added, ev.ID)
+		if i > 100000 {
+			t.Fatal("batch never filled")
+		}
+	}
+	if _, err := b.Commit(nil); err != nil {
+		t.Fatal(err)
+	}
+	next := event(fmt.Sprintf("id-%06d", len(added)), time.Unix(1, 0), "111111111111", "s3")
+	if n := appendAll(t, s, next); n != 1 {
+		t.Fatal("the event refused by the full batch was partly stored")
+	}
+}
+
+func TestScanReadsOnlyMatchingKeys(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []engine.Event
+	accounts := []string{"111111111111", "222222222222", "333333333333", "444444444444"}
+	services := []string{"ec2", "iam", "lambda", "s3", "sqs"}
+	for i := 0; i < 2000; i++ {
+		all = append(all, event(fmt.Sprintf("e%05d", i), base.Add(time.Duration(i)*time.Minute), accounts[i%4], services[(i/4)%5]))
+	}
+	for i := 0; i < len(all); i += 500 {
+		appendAll(t, s, all[i:i+500]...)
+	}
+	snap := s.Snapshot()
+	defer snap.Close()
+	from, to := base.Add(100*time.Minute), base.Add(300*time.Minute)
+	cases := []struct {
+		name string
+		q    engine.EventQuery
+		keep func(e engine.Event) bool
+	}{
+		{"one account", engine.EventQuery{Accounts: []string{"222222222222"}}, func(e engine.Event) bool { return e.AccountID == "222222222222" }},
+		{"one service", engine.EventQuery{Namespace: "lambda"}, func(e engine.Event) bool { return e.Namespace == "lambda" }},
+		{"account and service", engine.EventQuery{Accounts: []string{"333333333333"}, Namespace: "s3"}, func(e engine.Event) bool {
+			return e.AccountID == "333333333333" && e.Namespace == "s3"
+		}},
+		{"time range", engine.EventQuery{From: from.UnixNano(), HasFrom: true, To: to.UnixNano(), HasTo: true}, func(e engine.Event) bool {
+			return e.Time >= from.UnixNano() && e.Time <= to.UnixNano()
+		}},
+		{"no accounts", engine.EventQuery{Accounts: []string{}}, func(engine.Event) bool { return false }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var keys int64
+			c.q.KeysRead = &keys
+			var got []string
+			if err := snap.ScanEvents(c.q, func(e *engine.Event) error { got = append(got, e.ID); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, e := range all {
+				if c.keep(e) {
+					want = append(want, e.ID)
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %d events, want %d", len(got), len(want))
+			}
+			// Besides the matches, a scan may read one key per account and
+			// service it skips into (and one past each range).
+			if limit := int64(len(want)) + 2*int64(len(accounts)*len(services)) + 4; keys > limit {
+				t.Fatalf("read %d keys for %d matches (limit %d)", keys, len(want), limit)
+			}
+		})
+	}
+}
+
+func TestLatestEvent(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	t0 := time.Unix(1700000000, 0)
+	mk := func(id string, at time.Time, region string, slr bool) engine.Event {
+		e := event(id, at, "111111111111", "s3")
+		e.Region, e.ServiceLinked = region, slr
+		return e
+	}
+	appendAll(t, s,
+		mk("a", t0, "us-east-1", false),
+		mk("b", t0.Add(time.Hour), "us-west-2", false),
+		mk("c", t0.Add(time.Hour), "eu-west-1", false),
+		mk("d", t0.Add(2*time.Hour), "ap-south-1", true),
+	)
+	snap := s.Snapshot()
+	defer snap.Close()
+	notSLR := func(e *engine.Event) bool { return !e.ServiceLinked }
+	cases := []struct {
+		at     time.Time
+		accept func(*engine.Event) bool
+		id     string
+	}{
+		{t0.Add(3 * time.Hour), nil, "d"},
+		{t0.Add(3 * time.Hour), notSLR, "c"}, // same second as b: the smaller region
+		{t0.Add(time.Hour), notSLR, "c"},
+		{t0.Add(time.Hour - 1), notSLR, "a"},
+		{t0.Add(-1), nil, ""},
+	}
+	for _, c := range cases {
+		ev, ok, err := snap.LatestEvent("111111111111", "s3", c.at.UnixNano(), c.accept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := map[bool]string{true: ev.ID, false: ""}[ok]; got != c.id {
+			t.Errorf("latest at %v: %q, want %q", c.at, got, c.id)
+		}
+	}
+}
+
+func TestFormatVersionRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("2")) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(dir, DefaultOptions())
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 2; this lastaccess reads version 1") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestForeignDirectoryRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(dir, DefaultOptions())
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "not a lastaccess data directory") {
+		t.Fatalf("err = %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatal("Open wrote into a foreign directory")
+	}
+}
+
+func TestLockedDirectoryNamesHolder(t *testing.T) {
+	dir := t.TempDir()
+	opts := DefaultOptions()
+	opts.Owner = "lastaccess serve on 127.0.0.1:3306"
+	s, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Open(dir, DefaultOptions()); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "lastaccess serve on 127.0.0.1:3306 (pid") {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Open blocked on a locked directory")
+	}
+	s.Close()
+	s2, err := Open(dir, DefaultOptions())
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	s2.Close()
+}
+
+func TestJobsAndRunningMarkers(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	if err := s.PutJob("j1", []byte("a"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutJob("j2", []byte("b"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutJob("j1", []byte("done"), false); err != nil {
+		t.Fatal(err)
+	}
+	var running, all []string
+	s.ScanJobs(func(id string, _ []byte) error { running = append(running, id); return nil }, true)
+	s.ScanJobs(func(id string, _ []byte) error { all = append(all, id); return nil }, false)
+	if !slices.Equal(running, []string{"j2"}) || !slices.Equal(all, []string{"j1", "j2"}) {
+		t.Fatalf("running %v all %v", running, all)
+	}
+	if v, err := s.Job("j1"); err != nil || string(v) != "done" {
+		t.Fatalf("job j1: %q %v", v, err)
+	}
+	if _, err := s.Job("nope"); !errors.Is(err, engine.ErrNotFound) {
+		t.Fatalf("missing job: %v", err)
+	}
+}
+
+func TestRollupRowsAndJournal(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	var seqs []uint64
+	for i := 0; i < 3; i++ {
+		b := s.NewAppend()
+		seq, err := b.Commit([]byte(fmt.Sprintf("j%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	if err := s.WriteRollups([]engine.RollupRow{{Kind: 'o', Name: "111111111111", Value: []byte("row")}}, seqs[1]); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openTest(t, dir)
+	defer s.Close()
+	var journal []string
+	s.ScanJournal(func(seq uint64, e []byte) error { journal = append(journal, fmt.Sprint(seq, string(e))); return nil })
+	if !slices.Equal(journal, []string{fmt.Sprint(seqs[2], "j2")}) {
+		t.Fatalf("journal after fold: %v", journal)
+	}
+	// Sequence numbers keep growing after a fold and a restart.
+	b := s.NewAppend()
+	seq, _ := b.Commit([]byte("j3"))
+	if seq <= seqs[2] {
+		t.Fatalf("sequence went back: %d after %d", seq, seqs[2])
+	}
+	var rows []string
+	s.ScanRollupRows('o', func(name string, v []byte) error { rows = append(rows, name+"="+string(v)); return nil })
+	if !slices.Equal(rows, []string{"111111111111=row"}) {
+		t.Fatalf("rows %v", rows)
+	}
+	if err := s.ClearRollups(); err != nil {
+		t.Fatal(err)
+	}
+	rows, journal = nil, nil
+	s.ScanRollupRows('o', func(name string, v []byte) error { rows = append(rows, name); return nil })
+	s.ScanJournal(func(seq uint64, e []byte) error { journal = append(journal, string(e)); return nil })
+	if len(rows)+len(journal) != 0 {
+		t.Fatalf("after clear: rows %v journal %v", rows, journal)
+	}
+}
