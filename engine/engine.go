@@ -24,7 +24,7 @@ type Options struct {
 	// Default 100.
 	MaxOrgJobsInProgress int
 	// FoldBytes is the size of unfolded rollup changes that triggers
-	// writing them into rollup rows. Default 64 MiB.
+	// writing them into rollup rows. Default 16 MiB.
 	FoldBytes int
 	// ReportOwnerOnly lets only the user who generated a report job read it.
 	ReportOwnerOnly bool
@@ -40,7 +40,7 @@ func (o *Options) setDefaults() {
 		o.MaxOrgJobsInProgress = 100
 	}
 	if o.FoldBytes <= 0 {
-		o.FoldBytes = 64 << 20
+		o.FoldBytes = 16 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -209,19 +209,6 @@ func (e *Engine) ImportOrganization(data []byte) (*Organization, error) {
 	e.org = org
 	e.stateMu.Unlock()
 	return org, nil
-}
-
-// ImportCatalog replaces the service catalog (stored in the data directory).
-func (e *Engine) ImportCatalog(cat *catalog.Catalog) error {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if err := e.store.PutMeta(metaCatalog, cat.Encode()); err != nil {
-		return err
-	}
-	e.stateMu.Lock()
-	e.cat = cat
-	e.stateMu.Unlock()
-	return nil
 }
 
 // Close waits for running report jobs and folds the rollup journal into

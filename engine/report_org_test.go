@@ -355,10 +355,9 @@ func TestDedupeAcrossCallsAndRestarts(t *testing.T) {
 	}
 	te.crash()
 	te.open()
-	// The same id with other content is the same record: the first wins.
-	later := e1
-	later.Time = now.UnixNano()
-	if res := te.append(e1, e2, later); res.Ingested != 0 || res.Duplicates != 3 {
+	// Within one call the first copy of an eventID wins.
+	e3 := ev("third", now.Add(-3*time.Hour), "222222222222", "s3", "us-east-1")
+	if res := te.append(e1, e2, e3, e3); res.Ingested != 1 || res.Duplicates != 3 {
 		t.Fatalf("second append %+v", res)
 	}
 	r := te.report(org.Root.Path, "")
@@ -595,3 +594,52 @@ func TestNotAccessedShareIsExact(t *testing.T) {
 
 var _ = catalog.Default
 var _ = context.Background
+
+// TestImportCatalogMovesEvents: when a new catalog maps an event source
+// to another namespace, stored events move there, reports follow, and the
+// same record ingested again is still a duplicate.
+func TestImportCatalogMovesEvents(t *testing.T) {
+	now := mustTime("2026-11-01T00:00:00Z")
+	te := &testEnv{t: t, dir: t.TempDir(), now: now}
+	te.opts.Catalog = testCatalog(t)
+	te.open()
+	defer te.close()
+	org := te.importOrg(scopeOrg().JSON())
+	old := ev("moved-1", now.Add(-time.Hour), "333333333333", "widgets", "us-east-1")
+	old.EventSource, old.EventName, old.Action = "widgets.amazonaws.com", "ListWidgets", "ListWidgets"
+	te.append(old)
+	services := append([]catalog.Service(nil), testCatalog(t).Services()...)
+	services = append(services, catalog.Service{Namespace: "gadgets", Name: "Gadgets", EventSources: []string{"widgets.amazonaws.com"},
+		ActionRenames: map[string]string{"ListWidgets": "ListGadgets"}})
+	next, err := catalog.New(services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := te.eng.ImportCatalog(t.Context(), next)
+	if err != nil || moved != 1 {
+		t.Fatalf("import: moved %d, %v", moved, err)
+	}
+	r := te.report(org.Root.Path, "")
+	if d := detail(t, r, "gadgets"); d.TotalAuthenticatedEntities != 1 {
+		t.Fatalf("gadgets after the catalog change: %+v", d)
+	}
+	again := old
+	again.Namespace, again.Action = "gadgets", "ListGadgets"
+	if res := te.append(again); res.Ingested != 0 || res.Duplicates != 1 {
+		t.Fatalf("re-ingest after the catalog change: %+v", res)
+	}
+	var seen []string
+	te.eng.ScanEvents(t.Context(), engine.EventFilter{}, func(e *engine.Event, _ string) error {
+		seen = append(seen, e.Namespace+":"+e.Action)
+		return nil
+	})
+	if !slices.Equal(seen, []string{"gadgets:ListGadgets"}) {
+		t.Fatalf("stored events %v", seen)
+	}
+	// The catalog survives a restart.
+	te.opts.Catalog = nil
+	te.reopen(now)
+	if _, ok := te.eng.Catalog().Lookup("gadgets"); !ok {
+		t.Fatal("imported catalog lost on restart")
+	}
+}

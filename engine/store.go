@@ -45,6 +45,8 @@ type AppendBatch interface {
 	// in this batch. It returns ErrBatchFull, staging nothing, when the
 	// transaction can take no more; the caller commits and starts another.
 	Add(ev *Event) (fresh bool, err error)
+	// Remove stages the deletion of a stored event (catalog re-keying).
+	Remove(ev *Event) error
 	// Commit stores the staged events and the journal entry atomically and
 	// returns the journal entry's sequence number.
 	Commit(journal []byte) (seq uint64, err error)

@@ -13,11 +13,13 @@ import (
 //
 //	0x00 <name>                          meta values: format, secret, org, catalog, seq, iam/<account>
 //	'e' <account> 0x00 <ns> 0x00 <time:8> <id>   one access event (value: eventValue)
-//	'i' <id>                             the eventID index that makes ingest idempotent
 //	'r' <kind:1> <name>                  a rollup row (opaque to storage)
 //	'w' <seq:8>                          a rollup journal entry (opaque), one per append commit
 //	'j' <job id>                         a report job record (opaque)
 //	'J' <job id>                         present while the job is in progress
+//
+// The event key is also the record's identity: ingest looks it up to skip
+// a record already stored (see log_append.go).
 //
 // <time> is the event time in Unix nanoseconds, big-endian with the sign
 // bit flipped, so keys sort by time. <id> is 0x01 + 16 bytes for a
@@ -30,7 +32,6 @@ import (
 const (
 	prefixMeta    = 0x00
 	prefixEvent   = 'e'
-	prefixID      = 'i'
 	prefixRollup  = 'r'
 	prefixJournal = 'w'
 	prefixJob     = 'j'
@@ -120,10 +121,6 @@ func formatUUID(b []byte) string {
 	buf[23] = '-'
 	hex.Encode(buf[24:], b[10:16])
 	return string(buf[:])
-}
-
-func idKey(dst []byte, id string) []byte {
-	return encodeID(append(dst, prefixID), id)
 }
 
 // eventKeyPrefix is the key prefix of one account, or of one account and

@@ -27,7 +27,6 @@ type appendBatch struct {
 	count   int64
 	keyBuf  []byte
 	valBuf  []byte
-	idBuf   []byte
 	done    bool
 	journal int64
 }
@@ -53,32 +52,47 @@ func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 	if _, dup := b.staged[ev.ID]; dup {
 		return false, nil
 	}
-	b.idBuf = idKey(b.idBuf[:0], ev.ID)
-	_, err := b.txn.Get(b.idBuf)
+	// The event key (account, service, time, eventID) is the record's
+	// identity: CloudTrail gives every delivered copy of one call the same
+	// eventID, caller account, source and time, so looking the key up is the
+	// dedupe check and no second index is written.
+	b.keyBuf = eventKey(b.keyBuf[:0], ev.AccountID, ev.Namespace, ev.Time, ev.ID)
+	_, err := b.txn.Get(b.keyBuf)
 	switch {
 	case err == nil:
 		return false, nil
 	case !errors.Is(err, badger.ErrKeyNotFound):
-		return false, fmt.Errorf("storage: look up event id: %w", err)
+		return false, fmt.Errorf("storage: look up event: %w", err)
 	}
-	b.keyBuf = eventKey(b.keyBuf[:0], ev.AccountID, ev.Namespace, ev.Time, ev.ID)
 	b.valBuf = encodeEventValue(b.valBuf[:0], ev)
-	size := int64(len(b.keyBuf)+len(b.valBuf)+len(b.idBuf)) + 2*perEntryOverhead + journalReserve
-	if b.count+3 > b.s.maxBatchCount*9/10 || b.size+size > b.s.maxBatchSize*8/10 {
+	size := int64(len(b.keyBuf)+len(b.valBuf)) + perEntryOverhead + journalReserve
+	if b.count+1 > b.s.maxBatchCount*9/10 || b.size+size > b.s.maxBatchSize*8/10 {
 		return false, engine.ErrBatchFull
 	}
 	// Badger keeps references to the slices until commit: copy them.
-	idKeyCopy := append([]byte(nil), b.idBuf...)
-	if err := b.txn.Set(idKeyCopy, nil); err != nil {
-		return false, fmt.Errorf("storage: stage event id: %w", err)
-	}
 	if err := b.txn.Set(append([]byte(nil), b.keyBuf...), append([]byte(nil), b.valBuf...)); err != nil {
 		return false, fmt.Errorf("storage: stage event: %w", err)
 	}
 	b.staged[ev.ID] = struct{}{}
 	b.size += size
-	b.count += 2
+	b.count++
 	return true, nil
+}
+
+func (b *appendBatch) Remove(ev *engine.Event) error {
+	if b.done {
+		return errors.New("storage: append batch already finished")
+	}
+	key := eventKey(nil, ev.AccountID, ev.Namespace, ev.Time, ev.ID)
+	if b.count+1 > b.s.maxBatchCount*9/10 || b.size+int64(len(key))+perEntryOverhead > b.s.maxBatchSize*8/10 {
+		return engine.ErrBatchFull
+	}
+	if err := b.txn.Delete(key); err != nil {
+		return fmt.Errorf("storage: stage removal: %w", err)
+	}
+	b.size += int64(len(key)) + perEntryOverhead
+	b.count++
+	return nil
 }
 
 func (b *appendBatch) Commit(journal []byte) (uint64, error) {

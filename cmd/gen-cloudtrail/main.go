@@ -3,6 +3,7 @@
 // benchmarks, and prints the manifest of what it wrote as JSON.
 //
 //	gen-cloudtrail -out DIR [-preset sample|bench1m|org10k] [overrides]
+//	gen-cloudtrail -out - [...]   # NDJSON records on stdout, manifest on stderr
 //
 // The output is a pure function of the flags: the same flags give
 // byte-identical files.
@@ -34,7 +35,7 @@ func main() {
 type output struct {
 	Preset   string
 	Seed     uint64
-	OrgFile  string
+	OrgFile  string `json:",omitempty"`
 	Manifest gen.Manifest
 }
 
@@ -42,7 +43,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen-cloudtrail", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		out        = fs.String("out", "", "output `directory` (required): writes org.json and AWSLogs/ there")
+		out        = fs.String("out", "", "output `directory` (required): writes org.json and AWSLogs/ there; - streams the records as NDJSON to stdout and the manifest to stderr")
 		preset     = fs.String("preset", "sample", "base configuration: sample, bench1m or org10k")
 		accounts   = fs.Int("accounts", 0, "accounts, the management account included")
 		ouDepth    = fs.Int("ou-depth", 0, "OU levels below the root")
@@ -120,6 +121,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if *out == "-" {
+		m, err := gen.WriteNDJSON(cfg, stdout)
+		if err != nil {
+			return err
+		}
+		return printManifest(stderr, output{Preset: *preset, Seed: cfg.Seed, Manifest: m})
+	}
 	if *force {
 		if err := os.RemoveAll(filepath.Join(*out, "AWSLogs")); err != nil {
 			return err
@@ -146,9 +154,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	elapsed := time.Since(began)
 	fmt.Fprintf(stderr, "gen-cloudtrail: %d records in %d files (%.1f MB) in %s, %.0f records/s\n",
 		m.Records, m.Files, float64(m.Bytes)/1e6, elapsed.Round(time.Millisecond), float64(m.Records)/elapsed.Seconds())
-	enc := json.NewEncoder(stdout)
+	return printManifest(stdout, output{Preset: *preset, Seed: cfg.Seed, OrgFile: "org.json", Manifest: m})
+}
+
+func printManifest(w io.Writer, out output) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(output{Preset: *preset, Seed: cfg.Seed, OrgFile: "org.json", Manifest: m})
+	return enc.Encode(out)
 }
 
 func writeOrg(path string, org *gen.Org) error {

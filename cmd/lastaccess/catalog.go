@@ -58,10 +58,11 @@ func runCatalog(ctx context.Context, env *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", pos[0], err)
 		}
-		if err := eng.ImportCatalog(cat); err != nil {
+		moved, err := eng.ImportCatalog(ctx, cat)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "imported catalog: %d services\n", cat.Len())
+		fmt.Fprintf(env.stdout, "imported catalog: %d services; %d stored events moved to new namespaces or actions\n", cat.Len(), moved)
 		return closeAll()
 	}
 	return usageErrorf("usage: lastaccess catalog list | catalog import FILE")

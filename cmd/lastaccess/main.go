@@ -9,14 +9,52 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 )
 
+// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets
+// one: Badger's buffers come from the Go heap, and without a limit the
+// garbage collector lets a bulk ingest grow to twice its live memory.
+const defaultMemoryLimit = 448 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfiles := startProfiles()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stopProfiles()
 	stop()
 	os.Exit(code)
+}
+
+// startProfiles writes CPU and heap profiles when LASTACCESS_CPUPROFILE /
+// LASTACCESS_MEMPROFILE name files: how performance work looks inside a
+// real run.
+func startProfiles() func() {
+	var cpu *os.File
+	if path := os.Getenv("LASTACCESS_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			cpu = f
+		}
+	}
+	return func() {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			cpu.Close()
+		}
+		if path := os.Getenv("LASTACCESS_MEMPROFILE"); path != "" {
+			if f, err := os.Create(path); err == nil {
+				runtime.GC()
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
+	}
 }
 
 const usage = `usage: lastaccess [--data DIR] [--now RFC3339] COMMAND
