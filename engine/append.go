@@ -143,9 +143,13 @@ func (e *Engine) foldRows(d *rollupDelta) ([]RollupRow, error) {
 	for k, a := range d.org {
 		byAccount[k.Account] = append(byAccount[k.Account], nsAccess{Namespace: k.Namespace, At: a})
 	}
-	byPrincipal := make(map[string][]actionAccess)
-	for k, a := range d.principal {
-		byPrincipal[k.ARN] = append(byPrincipal[k.ARN], actionAccess{Namespace: k.Namespace, Action: k.Action, Access: a})
+	byPrincipal := make(map[string][]actionAccess, len(d.principal))
+	for arn, m := range d.principal {
+		list := make([]actionAccess, 0, len(m))
+		for k, a := range m {
+			list = append(list, actionAccess{Namespace: k.Namespace, Action: k.Action, Access: a})
+		}
+		byPrincipal[arn] = list
 	}
 	rows := make([]RollupRow, 0, len(byAccount)+len(byPrincipal))
 	for _, account := range sortedKeys(byAccount) {

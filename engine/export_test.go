@@ -23,5 +23,28 @@ func (e *Engine) SetBeforeFinish(f func(jobID string)) { e.beforeFinish = f }
 func (e *Engine) PendingChanges() int {
 	e.stateMu.RLock()
 	defer e.stateMu.RUnlock()
-	return len(e.pending.org) + len(e.pending.principal)
+	return len(e.pending.org) + e.pending.actions
+}
+
+// PrincipalAccess is one action's latest accesses, for tests.
+type PrincipalAccess struct {
+	AllTime, ManagementTime     int64
+	AllRegion, ManagementRegion string
+}
+
+// PrincipalActions returns a principal's rollup state, "ns:action" → access.
+func (e *Engine) PrincipalActions(arn string) (map[string]PrincipalAccess, error) {
+	e.stateMu.RLock()
+	defer e.stateMu.RUnlock()
+	snap := e.store.Snapshot()
+	defer snap.Close()
+	m, err := e.principalActionsAt(snap, arn)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]PrincipalAccess{}
+	for k, a := range m {
+		out[k.Namespace+":"+k.Action] = PrincipalAccess{a.All.Time, a.Management.Time, a.All.Region, a.Management.Region}
+	}
+	return out, nil
 }

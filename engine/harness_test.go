@@ -14,7 +14,7 @@ import (
 
 // testEnv is one data directory with an engine over it, as a process has.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	now   time.Time
 	opts  engine.Options

@@ -155,6 +155,8 @@ func TestReportsMatchOracle(t *testing.T) {
 					at = base.Add(time.Duration(1+r.IntN(5)) * 24 * time.Hour)
 				}
 				e := ev(fmt.Sprintf("ev-%d-%d", seed, i), at, acct, namespaces[r.IntN(len(namespaces))], regions[r.IntN(len(regions))])
+				e.PrincipalARN = fmt.Sprintf("arn:aws:iam::%s:role/r%d", acct, r.IntN(3))
+				e.Action = []string{"List", "Get", "Put"}[r.IntN(3)]
 				e.ServiceLinked = r.IntN(8) == 0
 				e.DataEvent = r.IntN(5) == 0
 				stream = append(stream, e)
@@ -242,6 +244,39 @@ func TestReportsMatchOracle(t *testing.T) {
 					}
 				}
 			}
+			checkPrincipals := func(label string) {
+				t.Helper()
+				want := map[string]map[string]engine.PrincipalAccess{}
+				for _, e := range distinct {
+					m := want[e.PrincipalARN]
+					if m == nil {
+						m = map[string]engine.PrincipalAccess{}
+						want[e.PrincipalARN] = m
+					}
+					k := e.Namespace + ":" + e.Action
+					cur := m[k]
+					later := func(t int64, region string, ct int64, cregion string) bool {
+						return ct == 0 || t > ct || (t == ct && region < cregion)
+					}
+					if later(e.Time, e.Region, cur.AllTime, cur.AllRegion) {
+						cur.AllTime, cur.AllRegion = e.Time, e.Region
+					}
+					if !e.DataEvent && later(e.Time, e.Region, cur.ManagementTime, cur.ManagementRegion) {
+						cur.ManagementTime, cur.ManagementRegion = e.Time, e.Region
+					}
+					m[k] = cur
+				}
+				for arn, w := range want {
+					got, err := te.eng.PrincipalActions(arn)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if fmt.Sprint(got) != fmt.Sprint(w) {
+						t.Fatalf("%s: principal %s\n got %v\nwant %v", label, arn, got, w)
+					}
+				}
+			}
+			checkPrincipals("after ingest")
 			check("after ingest", base.Add(10*24*time.Hour))
 			check("as of the past", base.Add(-200*24*time.Hour))
 			check("at the data's edge", base)
@@ -249,6 +284,10 @@ func TestReportsMatchOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			check("after rebuild", base.Add(10*24*time.Hour))
+			checkPrincipals("after rebuild")
+			te.crash()
+			te.open()
+			checkPrincipals("after a crash")
 		})
 	}
 }

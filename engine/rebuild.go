@@ -69,7 +69,7 @@ func (e *Engine) rebuildLocked(ctx context.Context) (RebuildResult, error) {
 				return err
 			}
 		}
-		if len(delta.org)+len(delta.principal) >= rebuildChunk {
+		if len(delta.org)+delta.actions >= rebuildChunk {
 			return flush()
 		}
 		return nil

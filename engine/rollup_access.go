@@ -34,9 +34,12 @@ func (a *lastAccess) merge(b lastAccess) bool {
 // Organizations rollup.
 type orgKey struct{ Account, Namespace string }
 
-// principalKey names one principal's use of one IAM action: the unit of
-// the principal rollup, from which per-service figures are derived.
-type principalKey struct{ ARN, Namespace, Action string }
+// actionKey names one IAM action; a principal's use of each action is the
+// unit of the principal rollup, from which per-service figures derive.
+type actionKey struct{ Namespace, Action string }
+
+// principalActions is one principal's latest access per action.
+type principalActions map[actionKey]principalAccess
 
 // principalAccess keeps the latest access over all events and over
 // management events alone (action-level reports count only those).
@@ -58,11 +61,28 @@ func (p *principalAccess) merge(o principalAccess) bool {
 // safe.
 type rollupDelta struct {
 	org       map[orgKey]lastAccess
-	principal map[principalKey]principalAccess
+	principal map[string]principalActions // by principal ARN
+	actions   int                         // entries in principal, for sizing
 }
 
 func newRollupDelta() *rollupDelta {
-	return &rollupDelta{org: make(map[orgKey]lastAccess), principal: make(map[principalKey]principalAccess)}
+	return &rollupDelta{org: make(map[orgKey]lastAccess), principal: make(map[string]principalActions)}
+}
+
+// mergeAction folds one principal's access to one action into the delta.
+func (d *rollupDelta) mergeAction(arn string, k actionKey, a principalAccess) {
+	m := d.principal[arn]
+	if m == nil {
+		m = make(principalActions)
+		d.principal[arn] = m
+	}
+	cur, ok := m[k]
+	if !ok {
+		d.actions++
+	}
+	if cur.merge(a) || !ok {
+		m[k] = cur
+	}
 }
 
 // push folds one stored event into the delta.
@@ -77,15 +97,11 @@ func (d *rollupDelta) push(ev *Event) {
 			d.org[k] = cur
 		}
 	}
-	k := principalKey{ev.PrincipalARN, ev.Namespace, ev.Action}
-	cur := d.principal[k]
 	pa := principalAccess{All: at}
 	if !ev.DataEvent {
 		pa.Management = at
 	}
-	if cur.merge(pa) {
-		d.principal[k] = cur
-	}
+	d.mergeAction(ev.PrincipalARN, actionKey{ev.Namespace, ev.Action}, pa)
 }
 
 func (d *rollupDelta) merge(o *rollupDelta) {
@@ -95,10 +111,9 @@ func (d *rollupDelta) merge(o *rollupDelta) {
 			d.org[k] = cur
 		}
 	}
-	for k, v := range o.principal {
-		cur := d.principal[k]
-		if cur.merge(v) {
-			d.principal[k] = cur
+	for arn, m := range o.principal {
+		for k, v := range m {
+			d.mergeAction(arn, k, v)
 		}
 	}
 }
@@ -107,5 +122,5 @@ func (d *rollupDelta) empty() bool { return len(d.org) == 0 && len(d.principal) 
 
 // approxBytes estimates the delta's memory, to decide when to fold.
 func (d *rollupDelta) approxBytes() int {
-	return len(d.org)*96 + len(d.principal)*192
+	return len(d.org)*96 + len(d.principal)*160 + d.actions*128
 }

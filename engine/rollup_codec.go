@@ -94,7 +94,7 @@ func (r *byteReader) count(minBytes int) int {
 
 // encodeJournal writes one batch's delta.
 func encodeJournal(d *rollupDelta) []byte {
-	w := &byteWriter{b: make([]byte, 0, 64+len(d.org)*40+len(d.principal)*96)}
+	w := &byteWriter{b: make([]byte, 0, 64+len(d.org)*40+len(d.principal)*64+d.actions*40)}
 	w.uvarint(rollupCodecVersion)
 	w.uvarint(uint64(len(d.org)))
 	for k, a := range d.org {
@@ -103,12 +103,15 @@ func encodeJournal(d *rollupDelta) []byte {
 		w.access(a)
 	}
 	w.uvarint(uint64(len(d.principal)))
-	for k, a := range d.principal {
-		w.str(k.ARN)
-		w.str(k.Namespace)
-		w.str(k.Action)
-		w.access(a.All)
-		w.access(a.Management)
+	for arn, m := range d.principal {
+		w.str(arn)
+		w.uvarint(uint64(len(m)))
+		for k, a := range m {
+			w.str(k.Namespace)
+			w.str(k.Action)
+			w.access(a.All)
+			w.access(a.Management)
+		}
 	}
 	return w.b
 }
@@ -124,10 +127,14 @@ func decodeJournal(b []byte) (*rollupDelta, error) {
 		k := orgKey{Account: r.str(), Namespace: r.str()}
 		d.org[k] = r.access()
 	}
-	n = r.count(8)
+	n = r.count(2)
 	for i := 0; i < n && r.err == nil; i++ {
-		k := principalKey{ARN: r.str(), Namespace: r.str(), Action: r.str()}
-		d.principal[k] = principalAccess{All: r.access(), Management: r.access()}
+		arn := r.str()
+		m := r.count(6)
+		for j := 0; j < m && r.err == nil; j++ {
+			k := actionKey{Namespace: r.str(), Action: r.str()}
+			d.mergeAction(arn, k, principalAccess{All: r.access(), Management: r.access()})
+		}
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = errCorruptRollup

@@ -33,7 +33,10 @@ type taskRun struct {
 // do not depend on the number of workers. A Records file is decoded whole
 // before any of its events are handed on: a structural error stores nothing
 // of it. Events of whole files are packed into Append calls of up to
-// opts.BatchSize events.
+// opts.BatchSize events; a file with more events is split. An NDJSON file
+// or stream is handed on in batches as it is read: a read error part way
+// (a corrupt gzip stream) fails the file, and its records before the error
+// may already be stored.
 //
 // A bad file, a malformed record or a failed Append is reported in the
 // summary and the run goes on; Summary.Failed tells the caller to exit
