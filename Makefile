@@ -6,7 +6,7 @@ LISTEN    ?= 127.0.0.1:3306
 FUZZTIME  ?= 60s
 PKGS      := ./...
 
-.PHONY: build run test test-go test-cli lint bench bench-peers fuzz crash clean sample
+.PHONY: build run test test-go bench-smoke lint bench bench-peers fuzz crash clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/lastaccess
@@ -21,10 +21,14 @@ run: build
 	fi
 	./$(BIN) --data $(DATA) serve --listen $(LISTEN)
 
-test: lint test-go
+test: lint test-go bench-smoke
 
 test-go:
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# Every benchmark once on small data, so they cannot rot.
+bench-smoke:
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./bench/
 
 lint:
 	$(GO) vet $(PKGS)

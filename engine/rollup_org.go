@@ -48,8 +48,12 @@ func (r *orgRollup) regionIndex(name string) uint32 {
 	return i
 }
 
-// merge folds one account's latest access to a service into the rollup.
+// merge folds one account's latest access to a service into the rollup;
+// a pair used only by service-linked roles has none and is left out.
 func (r *orgRollup) merge(k orgKey, a lastAccess) {
+	if !a.valid() {
+		return
+	}
 	col := r.services[k.Namespace]
 	if col == nil {
 		col = &serviceColumn{pos: make(map[uint32]int32)}
@@ -72,7 +76,7 @@ func (r *orgRollup) merge(k orgKey, a lastAccess) {
 
 func (r *orgRollup) mergeDelta(d *rollupDelta) {
 	for k, a := range d.org {
-		r.merge(k, a)
+		r.merge(k, a.Latest)
 	}
 }
 

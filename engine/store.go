@@ -42,9 +42,11 @@ type Store interface {
 // AppendBatch is one write transaction. It is used by one goroutine.
 type AppendBatch interface {
 	// Add stages ev unless an event with its ID is stored already or staged
-	// in this batch. It returns ErrBatchFull, staging nothing, when the
-	// transaction can take no more; the caller commits and starts another.
-	Add(ev *Event) (fresh bool, err error)
+	// in this batch. mayExist false promises that no stored event has ev's
+	// key, so the lookup is skipped. It returns ErrBatchFull, staging
+	// nothing, when the transaction can take no more; the caller commits
+	// and starts another.
+	Add(ev *Event, mayExist bool) (fresh bool, err error)
 	// Remove stages the deletion of a stored event (catalog re-keying).
 	Remove(ev *Event) error
 	// Commit stores the staged events and the journal entry atomically and

@@ -36,7 +36,7 @@ func (s *Store) NewAppend() engine.AppendBatch {
 	return &appendBatch{s: s, txn: s.db.NewTransaction(true), staged: make(map[string]struct{})}
 }
 
-func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
+func (b *appendBatch) Add(ev *engine.Event, mayExist bool) (bool, error) {
 	if b.done {
 		return false, errors.New("storage: append batch already finished")
 	}
@@ -57,12 +57,14 @@ func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 	// eventID, caller account, source and time, so looking the key up is the
 	// dedupe check and no second index is written.
 	b.keyBuf = eventKey(b.keyBuf[:0], ev.AccountID, ev.Namespace, ev.Time, ev.ID)
-	_, err := b.txn.Get(b.keyBuf)
-	switch {
-	case err == nil:
-		return false, nil
-	case !errors.Is(err, badger.ErrKeyNotFound):
-		return false, fmt.Errorf("storage: look up event: %w", err)
+	if mayExist {
+		_, err := b.txn.Get(b.keyBuf)
+		switch {
+		case err == nil:
+			return false, nil
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return false, fmt.Errorf("storage: look up event: %w", err)
+		}
 	}
 	b.valBuf = encodeEventValue(b.valBuf[:0], ev)
 	size := int64(len(b.keyBuf)+len(b.valBuf)) + perEntryOverhead + journalReserve

@@ -38,7 +38,7 @@ func appendAll(t *testing.T, s *Store, events ...engine.Event) (fresh int) {
 	b := s.NewAppend()
 	defer b.Discard()
 	for i := range events {
-		ok, err := b.Add(&events[i])
+		ok, err := b.Add(&events[i], true)
 		if err != nil {
 			t.Fatalf("add: %v", err)
 		}
@@ -147,7 +147,7 @@ func TestBatchFullStagesNothingHalfway(t *testing.T) {
 	var added []string
 	for i := 0; ; i++ {
 		ev := event(fmt.Sprintf("id-%06d", i), time.Unix(int64(i)+1, 0), "111111111111", "s3")
-		ok, err := b.Add(&ev)
+		ok, err := b.Add(&ev, true)
 		if errors.Is(err, engine.ErrBatchFull) {
 			break
 		}
