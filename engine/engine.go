@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"lastaccess/engine/catalog"
 )
@@ -30,6 +31,9 @@ type Options struct {
 	ReportOwnerOnly bool
 	// Logger receives background failures. Default: discard.
 	Logger *slog.Logger
+	// JobDelay holds every report job this long before it finishes; crash
+	// tests use it to kill a process while a job runs. Default 0.
+	JobDelay time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -67,6 +71,7 @@ type Engine struct {
 	orgRollup      *orgRollup   // nil until a report needs it
 	pending        *rollupDelta // committed changes not yet folded into rows
 	pendingThrough uint64       // last journal sequence merged into pending
+	iam            *iamState    // imported IAM entities; nil until first used (ensureIAM)
 
 	jobs *jobTable
 
@@ -123,6 +128,14 @@ func Open(store Store, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.jobs = jobs
+	if opts.JobDelay > 0 {
+		e.beforeFinish = func(string) {
+			select {
+			case <-time.After(opts.JobDelay):
+			case <-e.closed:
+			}
+		}
+	}
 	return e, nil
 }
 

@@ -54,6 +54,12 @@ type job struct {
 	PolicyID      string         `json:"OrganizationsPolicyId,omitempty"`
 	AccessDetails []AccessDetail `json:"AccessDetails,omitempty"` // by namespace, ascending
 
+	// Service last accessed details (report_service.go). The per-entity
+	// table of a completed job is stored beside it (jobEntitiesMeta).
+	ARN                  string                `json:"Arn,omitempty"`
+	JobType              string                `json:"JobType,omitempty"`
+	ServicesLastAccessed []ServiceLastAccessed `json:"ServicesLastAccessed,omitempty"` // by namespace, ascending
+
 	ordersMu sync.Mutex
 	orders   map[string][]int32
 }

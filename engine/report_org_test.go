@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"lastaccess/engine"
 	"lastaccess/engine/catalog"
+	"lastaccess/storage"
 )
 
 const (
@@ -641,5 +643,50 @@ func TestImportCatalogMovesEvents(t *testing.T) {
 	te.reopen(now)
 	if _, ok := te.eng.Catalog().Lookup("gadgets"); !ok {
 		t.Fatal("imported catalog lost on restart")
+	}
+}
+
+// TestCommitFailure: a commit the store refuses (here: the free-space
+// reserve, as on a full disk) stores nothing and changes no rollup; the
+// same append succeeds once the fault is gone.
+func TestCommitFailure(t *testing.T) {
+	dir := t.TempDir()
+	now := mustTime("2026-11-01T00:00:00Z")
+	sopts := storage.DefaultOptions()
+	sopts.MinFreeSpace = 1 << 62
+	st, err := storage.Open(dir, sopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.Open(st, engine.Options{Clock: engine.FixedClock(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := eng.ImportOrganization([]byte(scopeOrg().JSON()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := []engine.Event{ev("f1", now.Add(-time.Hour), "333333333333", "s3", "us-east-1")}
+	if _, err := eng.Append(t.Context(), events); !errors.Is(err, storage.ErrNoSpace) || !strings.Contains(err.Error(), "free some space") {
+		t.Fatalf("append on a full disk: %v", err)
+	}
+	if n := eng.PendingChanges(); n != 0 {
+		t.Fatalf("%d rollup changes kept from a failed commit", n)
+	}
+	eng.Close()
+	st.Close()
+
+	te := &testEnv{t: t, dir: dir, now: now}
+	te.open()
+	defer te.close()
+	r := te.report(org.Root.Path, "")
+	if d := detail(t, r, "s3"); d.TotalAuthenticatedEntities != 0 {
+		t.Fatalf("a failed append left data: %+v", d)
+	}
+	if res := te.append(events...); res.Ingested != 1 {
+		t.Fatalf("after the fault: %+v", res)
+	}
+	if d := detail(t, te.report(org.Root.Path, ""), "s3"); d.TotalAuthenticatedEntities != 1 {
+		t.Fatalf("after the fault: %+v", d)
 	}
 }

@@ -102,6 +102,10 @@ func (b *appendBatch) Commit(journal []byte) (uint64, error) {
 		return 0, errors.New("storage: append batch already finished")
 	}
 	b.done = true
+	if err := b.s.ensureSpace(); err != nil {
+		b.txn.Discard()
+		return 0, err
+	}
 	b.s.seqMu.Lock()
 	defer b.s.seqMu.Unlock()
 	seq := b.s.seq + 1

@@ -30,6 +30,9 @@ type Options struct {
 	// ReadOnly opens the directory without taking the writer lock's
 	// exclusive rights; used by nothing in the product yet.
 	ReadOnly bool
+	// MinFreeSpace is the free space below which appends and rollup folds
+	// are refused with ErrNoSpace. Default 64 MiB; negative disables it.
+	MinFreeSpace int64
 	// Owner describes the process holding the directory (e.g.
 	// "lastaccess serve on 127.0.0.1:3306"); another process that finds the
 	// directory locked names it in its error.
@@ -51,6 +54,7 @@ func DefaultOptions() Options {
 		BlockCacheSize: 32 << 20,
 		IndexCacheSize: 16 << 20,
 		NumCompactors:  2,
+		MinFreeSpace:   64 << 20,
 	}
 }
 

@@ -62,6 +62,9 @@ func (sn *snapshot) RollupRow(kind byte, name string) ([]byte, error) {
 // WriteRollups writes rows (in as many commits as needed), records the
 // folded sequence number, then deletes the folded journal entries.
 func (s *Store) WriteRollups(rows []engine.RollupRow, journalsThrough uint64) error {
+	if err := s.ensureSpace(); err != nil {
+		return err
+	}
 	if err := s.writeRows(rows); err != nil {
 		return err
 	}

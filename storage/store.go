@@ -28,6 +28,7 @@ type Store struct {
 
 	maxBatchSize  int64
 	maxBatchCount int64
+	minFree       int64
 
 	// seqMu guards seq, the last journal sequence number handed out.
 	seqMu sync.Mutex
@@ -81,7 +82,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if !locked {
 		return nil, fmt.Errorf("%w: %s is held by %s", ErrLocked, dir, describeOwner(dir))
 	}
-	s := &Store{dir: dir, lock: lk}
+	s := &Store{dir: dir, lock: lk, minFree: opts.MinFreeSpace}
 	if err := s.open(opts); err != nil {
 		_ = lk.Unlock()
 		return nil, err

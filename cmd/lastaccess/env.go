@@ -116,6 +116,9 @@ func (env *env) openEngine(owner string, opts engine.Options) (*engine.Engine, *
 		return nil, nil, nil, err
 	}
 	opts.Clock = clock
+	if d, err := time.ParseDuration(os.Getenv("LASTACCESS_TEST_JOB_DELAY")); err == nil {
+		opts.JobDelay = d
+	}
 	eng, err := engine.Open(st, opts)
 	if err != nil {
 		_ = st.Close()

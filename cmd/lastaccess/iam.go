@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strconv"
 
 	"lastaccess/engine"
@@ -65,6 +67,9 @@ func runGenerateOrganizationsAccessReport(ctx context.Context, env *env, args []
 	id, err := eng.GenerateOrganizationsAccessReport(ctx, in)
 	if err != nil {
 		return inOperation(op, err)
+	}
+	if os.Getenv("LASTACCESS_TEST_PRINT_JOB_ID") != "" {
+		fmt.Fprintln(env.stdout, id) // the crash tests need the id before the job ends
 	}
 	// The CLI waits for its job, so the report is stored when it exits.
 	if err := eng.WaitJob(ctx, id); err != nil {

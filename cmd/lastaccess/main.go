@@ -63,6 +63,7 @@ commands:
   org import FILE
   ingest PATH... | -
   rebuild
+  check
   catalog list | catalog import FILE
   iam generate-organizations-access-report --entity-path P [--organizations-policy-id ID]
   iam get-organizations-access-report --job-id ID [--max-items N] [--marker M] [--sort-key K]
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr *os.
 		return env.fail(runIngest(ctx, env, rest))
 	case "rebuild":
 		return env.fail(runRebuild(ctx, env, rest))
+	case "check":
+		return env.fail(runCheck(ctx, env, rest))
 	case "catalog":
 		return env.fail(runCatalog(ctx, env, rest))
 	case "iam":
