@@ -22,9 +22,6 @@ func (e *Engine) Append(ctx context.Context, events []Event) (AppendResult, erro
 	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
-	if err := e.ensureNewest(); err != nil {
-		return res, err
-	}
 	for len(events) > 0 {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -67,7 +64,7 @@ func (e *Engine) appendOnce(events []Event) (int, AppendResult, error) {
 	delta := newRollupDelta()
 	n := 0
 	for i := range events {
-		fresh, err := b.Add(&events[i], e.newest.mayExist(&events[i]))
+		fresh, err := b.Add(&events[i])
 		if errors.Is(err, ErrBatchFull) {
 			break
 		}
@@ -96,7 +93,6 @@ func (e *Engine) appendOnce(events []Event) (int, AppendResult, error) {
 		return 0, AppendResult{}, err
 	}
 	if journal != nil {
-		e.newest.mergeDelta(delta)
 		e.pending.merge(delta)
 		e.pendingThrough = seq
 		if e.orgRollup != nil {
@@ -182,7 +178,7 @@ func (e *Engine) foldRows(d *rollupDelta) ([]RollupRow, error) {
 }
 
 func mergeOrgRow(old []byte, add []nsAccess) ([]byte, error) {
-	entries := map[string]orgAccess{}
+	entries := map[string]lastAccess{}
 	if old != nil {
 		prev, err := decodeOrgRow(old)
 		if err != nil {
@@ -260,7 +256,7 @@ func (e *Engine) ensureOrgRollup() error {
 			return fmt.Errorf("engine: rollup row of account %s: %w", account, err)
 		}
 		for _, en := range entries {
-			r.merge(orgKey{account, en.Namespace}, en.At.Latest)
+			r.merge(orgKey{account, en.Namespace}, en.At)
 		}
 		return nil
 	})

@@ -53,7 +53,7 @@ func (e *Engine) rekeyLocked(ctx context.Context, cat *catalog.Catalog) (int, er
 			if err := b.Remove(&changed[i]); err != nil {
 				return err
 			}
-			if _, err := b.Add(&changed[i+1], true); err != nil {
+			if _, err := b.Add(&changed[i+1]); err != nil {
 				return err
 			}
 		}

@@ -142,9 +142,8 @@ func rollupDigest(d *rollupDelta) string {
 	})
 	for _, k := range orgKeys {
 		a := d.org[k]
-		buf = fmt.Appendf(buf[:0], "o\x00%s\x00%s\x00%s\x00", k.Account, k.Namespace, a.Latest.Region)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(a.Latest.Time))
-		buf = binary.BigEndian.AppendUint64(buf, uint64(a.Newest))
+		buf = fmt.Appendf(buf[:0], "o\x00%s\x00%s\x00%s\x00", k.Account, k.Namespace, a.Region)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(a.Time))
 		h.Write(buf)
 	}
 	for _, arn := range sortedKeys(d.principal) {

@@ -75,10 +75,6 @@ type Engine struct {
 
 	jobs *jobTable
 
-	// newest is the dedupe shortcut of ingest; guarded by writeMu, nil
-	// until the first append.
-	newest *newestIndex
-
 	bg     sync.WaitGroup // report jobs running in the background
 	closed chan struct{}
 

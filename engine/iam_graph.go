@@ -20,6 +20,7 @@ type reportSubject struct {
 	// docs allow its action ("used the group's / policy's permissions").
 	filtered   bool
 	principals []dataPrincipal // sorted by ARN
+	cache      *subjectCache
 }
 
 // dataPrincipal is a user or role whose accesses a report reads.
@@ -56,19 +57,19 @@ func (s *iamState) subject(a entityARN) (*reportSubject, error) {
 		if !ok {
 			return nil, noSuchEntity(a, s)
 		}
-		return &reportSubject{info: u.info(), docs: u.documents(), principals: []dataPrincipal{userPrincipal(u)}}, nil
+		return &reportSubject{info: u.info(), docs: u.documents(), principals: []dataPrincipal{userPrincipal(u)}, cache: u.cache}, nil
 	case arnRole:
 		r, ok := s.roles[a.raw]
 		if !ok {
 			return nil, noSuchEntity(a, s)
 		}
-		return &reportSubject{info: r.info(), docs: documents(r.inline, r.attached, nil), principals: []dataPrincipal{rolePrincipal(r)}}, nil
+		return &reportSubject{info: r.info(), docs: documents(r.inline, r.attached, nil), principals: []dataPrincipal{rolePrincipal(r)}, cache: r.cache}, nil
 	case arnGroup:
 		g, ok := s.groups[a.raw]
 		if !ok {
 			return nil, noSuchEntity(a, s)
 		}
-		sub := &reportSubject{info: g.info(), docs: documents(g.inline, g.attached, nil), filtered: true}
+		sub := &reportSubject{info: g.info(), docs: documents(g.inline, g.attached, nil), filtered: true, cache: g.cache}
 		for _, u := range g.members {
 			sub.principals = append(sub.principals, userPrincipal(u))
 		}
@@ -78,7 +79,7 @@ func (s *iamState) subject(a entityARN) (*reportSubject, error) {
 		if !ok || p.doc == nil {
 			return nil, noSuchEntity(a, s)
 		}
-		sub := &reportSubject{info: p.info(), docs: []*policy.Document{p.doc}, filtered: true}
+		sub := &reportSubject{info: p.info(), docs: []*policy.Document{p.doc}, filtered: true, cache: p.cache}
 		sub.principals = p.principals()
 		return sub, nil
 	}

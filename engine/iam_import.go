@@ -150,12 +150,8 @@ func parseAuthorizationDetails(data []byte) (*parsedDetails, error) {
 		return nil, errors.New("not the JSON output of get-account-authorization-details: want a JSON object")
 	}
 	var d authorizationDetails
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(&d); err != nil {
+	if err := json.Unmarshal(trimmed, &d); err != nil {
 		return nil, fmt.Errorf("not the JSON output of get-account-authorization-details: %w", describeJSONError(trimmed, err))
-	}
-	if dec.More() {
-		return nil, errors.New("not the JSON output of get-account-authorization-details: data after the JSON object")
 	}
 	out := &parsedDetails{details: &d}
 	var problems []string
@@ -340,15 +336,16 @@ func (e *Engine) ImportAuthorizationDetails(data []byte) (*IAMImport, error) {
 	if err != nil {
 		return nil, err
 	}
-	accounts := make(map[string]*authorizationDetails, len(cur.accounts)+1)
+	parsedAccount, err := parseIAMAccount(d)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalidInput, Message: err.Error()}
+	}
+	accounts := make(map[string]*iamAccount, len(cur.accounts)+1)
 	for id, a := range cur.accounts {
 		accounts[id] = a
 	}
-	accounts[account] = d
-	next, err := buildIAMState(accounts)
-	if err != nil {
-		return nil, fmt.Errorf("engine: link IAM entities: %w", err)
-	}
+	accounts[account] = parsedAccount
+	next := buildIAMState(accounts)
 	warnings := parsed.warnings
 	for _, u := range parsed.unlisted {
 		if p, ok := next.policies[u.arn]; ok && p.doc != nil {
@@ -428,7 +425,7 @@ func (e *Engine) loadIAMLocked() (*iamState, error) {
 			return nil, fmt.Errorf("engine: stored IAM account list: %w", err)
 		}
 	}
-	accounts := make(map[string]*authorizationDetails, len(ids))
+	accounts := make(map[string]*iamAccount, len(ids))
 	for _, id := range ids {
 		record, err := e.store.Meta(metaIAMAccountPrefix + id)
 		if err != nil {
@@ -441,12 +438,13 @@ func (e *Engine) loadIAMLocked() (*iamState, error) {
 		if err := json.Unmarshal(record, d); err != nil {
 			return nil, fmt.Errorf("engine: stored IAM details of account %s: %w", id, err)
 		}
-		accounts[id] = d
+		a, err := parseIAMAccount(d)
+		if err != nil {
+			return nil, fmt.Errorf("engine: stored IAM details of account %s: %w", id, err)
+		}
+		accounts[id] = a
 	}
-	st, err = buildIAMState(accounts)
-	if err != nil {
-		return nil, fmt.Errorf("engine: stored IAM details: %w", err)
-	}
+	st = buildIAMState(accounts)
 	e.stateMu.Lock()
 	e.iam = st
 	e.stateMu.Unlock()

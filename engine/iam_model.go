@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
 
+	"lastaccess/engine/catalog"
 	"lastaccess/engine/policy"
 )
 
@@ -52,6 +56,7 @@ type managedPolicy struct {
 	users               []*iamUser
 	groups              []*iamGroup
 	roles               []*iamRole
+	cache               *subjectCache
 }
 
 func (p *managedPolicy) info() EntityInfo {
@@ -68,6 +73,7 @@ type iamUser struct {
 	inline              []inlinePolicy
 	attached            []*managedPolicy
 	groups              []*iamGroup
+	cache               *subjectCache
 }
 
 func (u *iamUser) info() EntityInfo {
@@ -80,6 +86,7 @@ type iamGroup struct {
 	inline              []inlinePolicy
 	attached            []*managedPolicy
 	members             []*iamUser // by ARN
+	cache               *subjectCache
 }
 
 func (g *iamGroup) info() EntityInfo {
@@ -91,16 +98,80 @@ type iamRole struct {
 	arn, name, id, path string
 	inline              []inlinePolicy
 	attached            []*managedPolicy
+	cache               *subjectCache
 }
 
 func (r *iamRole) info() EntityInfo {
 	return EntityInfo{Arn: r.arn, Name: r.name, Type: EntityTypeRole, ID: r.id, Path: r.path}
 }
 
+// subjectCache memoizes what a report derives from an entity's documents
+// alone: the services they list (per catalog and granularity) and, for
+// groups and policies, whether they allow an action. An iamState never
+// changes, so neither do these; a re-import builds new entities.
+type subjectCache struct {
+	mu    sync.Mutex
+	plans map[planKey][]plannedService
+	// allowed is replaced, never modified: readers load it without a lock.
+	allowed atomic.Pointer[map[actionKey]bool]
+}
+
+type planKey struct {
+	cat         *catalog.Catalog
+	granularity string
+}
+
+// plan returns the cached plan, computing it once.
+func (c *subjectCache) plan(cat *catalog.Catalog, granularity string, compute func() []plannedService) []plannedService {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := planKey{cat, granularity}
+	if p, ok := c.plans[k]; ok {
+		return p
+	}
+	if c.plans == nil {
+		c.plans = make(map[planKey][]plannedService)
+	}
+	if len(c.plans) >= 8 { // catalogs replaced many times in one process
+		clear(c.plans)
+	}
+	p := compute()
+	c.plans[k] = p
+	return p
+}
+
+// addAllowed merges decisions a report computed into the shared map.
+func (c *subjectCache) addAllowed(more map[actionKey]bool) {
+	if len(more) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.allowed.Load()
+	n := len(more)
+	if old != nil {
+		n += len(*old)
+	}
+	if n > 1<<16 { // bounded: start over rather than grow without end
+		old = nil
+		n = len(more)
+	}
+	m := make(map[actionKey]bool, n)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	for k, v := range more {
+		m[k] = v
+	}
+	c.allowed.Store(&m)
+}
+
 // iamState is every imported account's entities, linked.
 type iamState struct {
-	accounts map[string]*authorizationDetails // as stored, by account id
-	users    map[string]*iamUser              // by ARN
+	accounts map[string]*iamAccount // by account id
+	users    map[string]*iamUser    // by ARN
 	groups   map[string]*iamGroup
 	roles    map[string]*iamRole
 	policies map[string]*managedPolicy // customer managed and AWS managed, by ARN
@@ -135,10 +206,62 @@ func (u *iamUser) documents() []*policy.Document {
 	return docs
 }
 
-// buildIAMState parses and links the stored accounts. Problems with
-// individual documents were rejected at import, so an error here means
-// the stored data is corrupt.
-func buildIAMState(accounts map[string]*authorizationDetails) (*iamState, error) {
+// iamAccount is one account's stored details with every document parsed
+// (once: rebuilding the graph after another account's import reuses it).
+type iamAccount struct {
+	details *authorizationDetails
+	// Documents in the order of the details' lists.
+	userInline, groupInline, roleInline [][]*policy.Document
+	policyDocs                          []*policy.Document // default versions
+}
+
+// parseIAMAccount parses every document of an account's details.
+func parseIAMAccount(d *authorizationDetails) (*iamAccount, error) {
+	a := &iamAccount{details: d}
+	inlines := func(list []inlinePolicyDetail) ([]*policy.Document, error) {
+		out := make([]*policy.Document, 0, len(list))
+		for _, p := range list {
+			doc, err := parsePolicyValue(p.PolicyDocument)
+			if err != nil {
+				return nil, fmt.Errorf("inline policy %s: %w", p.PolicyName, err)
+			}
+			out = append(out, doc)
+		}
+		return out, nil
+	}
+	for _, u := range d.UserDetailList {
+		docs, err := inlines(u.UserPolicyList)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", u.UserName, err)
+		}
+		a.userInline = append(a.userInline, docs)
+	}
+	for _, g := range d.GroupDetailList {
+		docs, err := inlines(g.GroupPolicyList)
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", g.GroupName, err)
+		}
+		a.groupInline = append(a.groupInline, docs)
+	}
+	for _, r := range d.RoleDetailList {
+		docs, err := inlines(r.RolePolicyList)
+		if err != nil {
+			return nil, fmt.Errorf("role %s: %w", r.RoleName, err)
+		}
+		a.roleInline = append(a.roleInline, docs)
+	}
+	for i := range d.Policies {
+		doc, err := d.Policies[i].defaultDocument()
+		if err != nil {
+			return nil, err
+		}
+		a.policyDocs = append(a.policyDocs, doc)
+	}
+	return a, nil
+}
+
+// buildIAMState links the parsed accounts into one entity graph.
+func buildIAMState(accounts map[string]*iamAccount) *iamState {
 	s := &iamState{
 		accounts: accounts,
 		users:    make(map[string]*iamUser),
@@ -154,18 +277,15 @@ func buildIAMState(accounts map[string]*authorizationDetails) (*iamState, error)
 	// Managed policies first: AWS managed ones appear in many accounts'
 	// files; the highest default version wins, then the smallest account.
 	for _, id := range ids {
-		for i := range accounts[id].Policies {
-			d := &accounts[id].Policies[i]
-			doc, err := d.defaultDocument()
-			if err != nil {
-				return nil, err
-			}
+		a := accounts[id]
+		for i := range a.details.Policies {
+			d := &a.details.Policies[i]
 			cur, ok := s.policies[d.Arn]
 			if ok && !versionNewer(d.DefaultVersionID, cur.version) {
 				continue
 			}
 			s.policies[d.Arn] = &managedPolicy{arn: d.Arn, name: d.PolicyName, id: d.PolicyID, path: d.Path,
-				awsManaged: isAWSManagedPolicyARN(d.Arn), version: d.DefaultVersionID, doc: doc}
+				awsManaged: isAWSManagedPolicyARN(d.Arn), version: d.DefaultVersionID, doc: a.policyDocs[i], cache: &subjectCache{}}
 		}
 	}
 	attach := func(refs []attachedPolicy) []*managedPolicy {
@@ -180,46 +300,37 @@ func buildIAMState(accounts map[string]*authorizationDetails) (*iamState, error)
 				if name == "" {
 					name = a.name
 				}
-				p = &managedPolicy{arn: r.PolicyArn, name: name, path: a.path, awsManaged: isAWSManagedPolicyARN(r.PolicyArn)}
+				p = &managedPolicy{arn: r.PolicyArn, name: name, path: a.path, awsManaged: isAWSManagedPolicyARN(r.PolicyArn), cache: &subjectCache{}}
 				s.policies[r.PolicyArn] = p
 			}
 			out = append(out, p)
 		}
 		return out
 	}
-	inlines := func(list []inlinePolicyDetail) ([]inlinePolicy, error) {
-		out := make([]inlinePolicy, 0, len(list))
-		for _, p := range list {
-			doc, err := parsePolicyValue(p.PolicyDocument)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, inlinePolicy{name: p.PolicyName, doc: doc})
+	inlines := func(list []inlinePolicyDetail, docs []*policy.Document) []inlinePolicy {
+		out := make([]inlinePolicy, len(list))
+		for i, p := range list {
+			out[i] = inlinePolicy{name: p.PolicyName, doc: docs[i]}
 		}
-		return out, nil
+		return out
 	}
 	for _, id := range ids {
 		a := accounts[id]
-		groupsByName := make(map[string]*iamGroup, len(a.GroupDetailList))
-		for _, d := range a.GroupDetailList {
-			in, err := inlines(d.GroupPolicyList)
-			if err != nil {
-				return nil, err
-			}
-			g := &iamGroup{account: id, arn: d.Arn, name: d.GroupName, id: d.GroupID, path: d.Path, inline: in, attached: attach(d.AttachedManagedPolicies)}
+		d := a.details
+		groupsByName := make(map[string]*iamGroup, len(d.GroupDetailList))
+		for i, gd := range d.GroupDetailList {
+			g := &iamGroup{account: id, arn: gd.Arn, name: gd.GroupName, id: gd.GroupID, path: gd.Path,
+				inline: inlines(gd.GroupPolicyList, a.groupInline[i]), attached: attach(gd.AttachedManagedPolicies), cache: &subjectCache{}}
 			s.groups[g.arn] = g
 			groupsByName[g.name] = g
 			for _, p := range g.attached {
 				p.groups = append(p.groups, g)
 			}
 		}
-		for _, d := range a.UserDetailList {
-			in, err := inlines(d.UserPolicyList)
-			if err != nil {
-				return nil, err
-			}
-			u := &iamUser{account: id, arn: d.Arn, name: d.UserName, id: d.UserID, path: d.Path, inline: in, attached: attach(d.AttachedManagedPolicies)}
-			for _, name := range d.GroupList {
+		for i, ud := range d.UserDetailList {
+			u := &iamUser{account: id, arn: ud.Arn, name: ud.UserName, id: ud.UserID, path: ud.Path,
+				inline: inlines(ud.UserPolicyList, a.userInline[i]), attached: attach(ud.AttachedManagedPolicies), cache: &subjectCache{}}
+			for _, name := range ud.GroupList {
 				if g, ok := groupsByName[name]; ok {
 					u.groups = append(u.groups, g)
 					g.members = append(g.members, u)
@@ -230,12 +341,9 @@ func buildIAMState(accounts map[string]*authorizationDetails) (*iamState, error)
 				p.users = append(p.users, u)
 			}
 		}
-		for _, d := range a.RoleDetailList {
-			in, err := inlines(d.RolePolicyList)
-			if err != nil {
-				return nil, err
-			}
-			r := &iamRole{account: id, arn: d.Arn, name: d.RoleName, id: d.RoleID, path: d.Path, inline: in, attached: attach(d.AttachedManagedPolicies)}
+		for i, rd := range d.RoleDetailList {
+			r := &iamRole{account: id, arn: rd.Arn, name: rd.RoleName, id: rd.RoleID, path: rd.Path,
+				inline: inlines(rd.RolePolicyList, a.roleInline[i]), attached: attach(rd.AttachedManagedPolicies), cache: &subjectCache{}}
 			s.roles[r.arn] = r
 			for _, p := range r.attached {
 				p.roles = append(p.roles, r)
@@ -245,7 +353,7 @@ func buildIAMState(accounts map[string]*authorizationDetails) (*iamState, error)
 	for _, g := range s.groups {
 		sort.Slice(g.members, func(i, j int) bool { return g.members[i].arn < g.members[j].arn })
 	}
-	return s, nil
+	return s
 }
 
 // versionNewer compares policy version ids ("v12" > "v9"); an unknown

@@ -38,7 +38,6 @@ func (e *Engine) rebuildLocked(ctx context.Context) (RebuildResult, error) {
 	e.pending = newRollupDelta()
 	e.orgRollup = nil
 	e.stateMu.Unlock()
-	e.newest = nil
 
 	snap := e.store.Snapshot()
 	defer snap.Close()

@@ -103,8 +103,16 @@ type plannedService struct {
 }
 
 // planServices lists the catalog services the subject's documents allow
-// and, for ACTION_LEVEL, their allowed tracked actions.
+// and, for ACTION_LEVEL, their allowed tracked actions (computed once per
+// entity, catalog and granularity).
 func planServices(cat *catalog.Catalog, sub *reportSubject, granularity string) []plannedService {
+	if sub.cache == nil {
+		return computePlan(cat, sub, granularity)
+	}
+	return sub.cache.plan(cat, granularity, func() []plannedService { return computePlan(cat, sub, granularity) })
+}
+
+func computePlan(cat *catalog.Catalog, sub *reportSubject, granularity string) []plannedService {
 	services := cat.Services()
 	namespaces := make([]string, len(services))
 	for i, s := range services {
@@ -231,6 +239,9 @@ func (r *serviceReportRun) finish() {
 		}
 	}
 	details, table := c.results()
+	if r.sub.cache != nil {
+		r.sub.cache.addAllowed(c.allowed)
+	}
 	if err := e.store.PutMeta(jobEntitiesMeta(j.ID), table); err != nil {
 		e.failServiceJob(j, err)
 		return
@@ -340,8 +351,12 @@ type serviceCompute struct {
 	sub        *reportSubject
 	start, end int64
 	nsIndex    map[string]int
-	allowed    map[actionKey]bool // filtered reports: does sub.docs allow the action
-	services   []serviceAcc
+	// Filtered reports: does sub.docs allow the action. shared is the
+	// entity's cache as the report started; decisions it lacks are made
+	// into allowed and handed back at the end.
+	shared   map[actionKey]bool
+	allowed  map[actionKey]bool
+	services []serviceAcc
 
 	// ACTION_LEVEL: the allowed tracked actions, flattened.
 	actionIndex map[actionKey]int // exact (namespace, action)
@@ -366,6 +381,11 @@ func newServiceCompute(plan []plannedService, sub *reportSubject, start, end int
 		cur: make([]lastAccess, len(plan)), deferSvc: make([]bool, len(plan)), strings: make(map[string]string)}
 	if sub.filtered {
 		c.allowed = make(map[actionKey]bool)
+		if sub.cache != nil {
+			if m := sub.cache.allowed.Load(); m != nil {
+				c.shared = *m
+			}
+		}
 	}
 	for i, p := range plan {
 		c.nsIndex[p.namespace] = i
@@ -391,6 +411,9 @@ func (c *serviceCompute) counts(ns, action string) bool {
 		return true
 	}
 	k := actionKey{ns, action}
+	if ok, seen := c.shared[k]; seen {
+		return ok
+	}
 	ok, seen := c.allowed[k]
 	if !seen {
 		ok = policy.Evaluate(c.sub.docs, ns+":"+action)
@@ -404,14 +427,18 @@ func (c *serviceCompute) trackedIndex(ns, action string) (int, bool) {
 	if c.actionIndex == nil {
 		return 0, false
 	}
-	if i, ok := c.actionIndex[actionKey{ns, action}]; ok {
-		return i, true
+	k := actionKey{ns, action}
+	if i, ok := c.actionIndex[k]; ok {
+		return i, i >= 0
 	}
-	if _, ok := c.nsIndex[ns]; !ok || !c.plan[c.nsIndex[ns]].hasTracked {
-		return 0, false
+	i := -1
+	if si, ok := c.nsIndex[ns]; ok && c.plan[si].hasTracked {
+		if j, ok := c.actionFold[strings.ToLower(ns+":"+action)]; ok {
+			i = j
+		}
 	}
-	i, ok := c.actionFold[strings.ToLower(ns+":"+action)]
-	return i, ok
+	c.actionIndex[k] = i // remembered, misses included
+	return i, i >= 0
 }
 
 // entry folds one (action, latest accesses) of the principal in.
@@ -521,9 +548,27 @@ func (c *serviceCompute) addPrincipal(pi int, snap Snapshot, pending map[string]
 	return nil
 }
 
-// scanRow walks an encoded principal rollup row (encodePrincipalRow)
-// without allocating per entry.
+// scanRow folds an encoded principal rollup row (encodePrincipalRow) in,
+// allocating only for strings not seen before.
 func (c *serviceCompute) scanRow(b []byte) error {
+	return forEachRowEntry(b, func(ns, action []byte, all, mgmt rawAccess) {
+		si, ok := c.nsIndex[string(ns)]
+		if !ok {
+			return
+		}
+		pa := principalAccess{All: lastAccess{Time: all.time, Region: c.intern(all.region)}, Management: lastAccess{Time: mgmt.time, Region: c.intern(mgmt.region)}}
+		c.entry(c.plan[si].namespace, c.intern(action), pa)
+	})
+}
+
+// rawAccess is a lastAccess whose region still points into the row.
+type rawAccess struct {
+	time   int64
+	region []byte
+}
+
+// forEachRowEntry walks an encoded principal rollup row without copying.
+func forEachRowEntry(b []byte, fn func(ns, action []byte, all, mgmt rawAccess)) error {
 	r := &byteReader{b: b}
 	if v := r.uvarint(); r.err == nil && v != rollupCodecVersion {
 		return fmt.Errorf("rollup row version %d", v)
@@ -531,18 +576,12 @@ func (c *serviceCompute) scanRow(b []byte) error {
 	n := r.count(6)
 	for i := 0; i < n && r.err == nil; i++ {
 		ns, action := rawString(r), rawString(r)
-		allT, allR := r.varint(), rawString(r)
-		mgmtT, mgmtR := r.varint(), rawString(r)
-		if r.err != nil {
-			break
+		var all, mgmt rawAccess
+		all.time, all.region = r.varint(), rawString(r)
+		mgmt.time, mgmt.region = r.varint(), rawString(r)
+		if r.err == nil {
+			fn(ns, action, all, mgmt)
 		}
-		si, ok := c.nsIndex[string(ns)]
-		if !ok {
-			continue
-		}
-		ps := c.plan[si].namespace
-		pa := principalAccess{All: lastAccess{Time: allT, Region: c.intern(allR)}, Management: lastAccess{Time: mgmtT, Region: c.intern(mgmtR)}}
-		c.entry(ps, c.intern(action), pa)
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = errCorruptRollup

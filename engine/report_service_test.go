@@ -45,7 +45,9 @@ func scenario() *iamBuilder {
 
 var scenarioNow = mustTime("2026-11-01T00:00:00Z")
 
-func daysAgo(d float64) time.Time { return scenarioNow.Add(-time.Duration(d * 24 * float64(time.Hour))) }
+func daysAgo(d float64) time.Time {
+	return scenarioNow.Add(-time.Duration(d * 24 * float64(time.Hour)))
+}
 
 func scenarioEvents(b *iamBuilder) []engine.Event {
 	alice, bob := b.userARN("alice", ""), b.userARN("bob", "/eng/")

@@ -34,22 +34,6 @@ func (a *lastAccess) merge(b lastAccess) bool {
 // Organizations rollup.
 type orgKey struct{ Account, Namespace string }
 
-// orgAccess is an account's use of a service: the latest access that
-// Organizations reports count (service-linked roles excluded), and the
-// newest time of any stored event, which lets ingest skip the dedupe
-// lookup of a newer event (its key, which holds the time, cannot exist).
-type orgAccess struct {
-	Latest lastAccess
-	Newest int64
-}
-
-func (o *orgAccess) merge(b orgAccess) bool {
-	changed := o.Latest.merge(b.Latest)
-	if b.Newest > o.Newest {
-		o.Newest, changed = b.Newest, true
-	}
-	return changed
-}
 
 // actionKey names one IAM action; a principal's use of each action is the
 // unit of the principal rollup, from which per-service figures derive.
@@ -77,13 +61,13 @@ func (p *principalAccess) merge(o principalAccess) bool {
 // order-independent, which is what makes replaying journals after a crash
 // safe.
 type rollupDelta struct {
-	org       map[orgKey]orgAccess
+	org       map[orgKey]lastAccess
 	principal map[string]principalActions // by principal ARN
 	actions   int                         // entries in principal, for sizing
 }
 
 func newRollupDelta() *rollupDelta {
-	return &rollupDelta{org: make(map[orgKey]orgAccess), principal: make(map[string]principalActions)}
+	return &rollupDelta{org: make(map[orgKey]lastAccess), principal: make(map[string]principalActions)}
 }
 
 // mergeAction folds one principal's access to one action into the delta.
@@ -105,16 +89,14 @@ func (d *rollupDelta) mergeAction(arn string, k actionKey, a principalAccess) {
 // push folds one stored event into the delta.
 func (d *rollupDelta) push(ev *Event) {
 	at := lastAccess{Time: ev.Time, Region: ev.Region}
-	oa := orgAccess{Newest: ev.Time}
 	if !ev.ServiceLinked {
 		// SCPs do not limit service-linked roles, so Organizations reports
 		// leave their activity out.
-		oa.Latest = at
-	}
-	k := orgKey{ev.AccountID, ev.Namespace}
-	cur, ok := d.org[k]
-	if cur.merge(oa) || !ok {
-		d.org[k] = cur
+		k := orgKey{ev.AccountID, ev.Namespace}
+		cur := d.org[k]
+		if cur.merge(at) {
+			d.org[k] = cur
+		}
 	}
 	pa := principalAccess{All: at}
 	if !ev.DataEvent {
@@ -125,8 +107,8 @@ func (d *rollupDelta) push(ev *Event) {
 
 func (d *rollupDelta) merge(o *rollupDelta) {
 	for k, v := range o.org {
-		cur, ok := d.org[k]
-		if cur.merge(v) || !ok {
+		cur := d.org[k]
+		if cur.merge(v) {
 			d.org[k] = cur
 		}
 	}

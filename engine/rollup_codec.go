@@ -100,8 +100,7 @@ func encodeJournal(d *rollupDelta) []byte {
 	for k, a := range d.org {
 		w.str(k.Account)
 		w.str(k.Namespace)
-		w.access(a.Latest)
-		w.varint(a.Newest)
+		w.access(a)
 	}
 	w.uvarint(uint64(len(d.principal)))
 	for arn, m := range d.principal {
@@ -126,7 +125,7 @@ func decodeJournal(b []byte) (*rollupDelta, error) {
 	n := r.count(5)
 	for i := 0; i < n && r.err == nil; i++ {
 		k := orgKey{Account: r.str(), Namespace: r.str()}
-		d.org[k] = orgAccess{Latest: r.access(), Newest: r.varint()}
+		d.org[k] = r.access()
 	}
 	n = r.count(2)
 	for i := 0; i < n && r.err == nil; i++ {
@@ -146,10 +145,10 @@ func decodeJournal(b []byte) (*rollupDelta, error) {
 	return d, nil
 }
 
-// nsAccess is one service's use in an account row.
+// nsAccess is one service's latest access in an account row.
 type nsAccess struct {
 	Namespace string
-	At        orgAccess
+	At        lastAccess
 }
 
 func encodeOrgRow(entries []nsAccess) []byte {
@@ -159,8 +158,7 @@ func encodeOrgRow(entries []nsAccess) []byte {
 	w.uvarint(uint64(len(entries)))
 	for _, e := range entries {
 		w.str(e.Namespace)
-		w.access(e.At.Latest)
-		w.varint(e.At.Newest)
+		w.access(e.At)
 	}
 	return w.b
 }
@@ -173,9 +171,7 @@ func decodeOrgRow(b []byte) ([]nsAccess, error) {
 	n := r.count(3)
 	out := make([]nsAccess, 0, n)
 	for i := 0; i < n && r.err == nil; i++ {
-		ns := r.str()
-		latest := r.access()
-		out = append(out, nsAccess{Namespace: ns, At: orgAccess{Latest: latest, Newest: r.varint()}})
+		out = append(out, nsAccess{Namespace: r.str(), At: r.access()})
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = errCorruptRollup

@@ -76,7 +76,7 @@ func (r *orgRollup) merge(k orgKey, a lastAccess) {
 
 func (r *orgRollup) mergeDelta(d *rollupDelta) {
 	for k, a := range d.org {
-		r.merge(k, a.Latest)
+		r.merge(k, a)
 	}
 }
 

@@ -41,12 +41,11 @@ type Store interface {
 
 // AppendBatch is one write transaction. It is used by one goroutine.
 type AppendBatch interface {
-	// Add stages ev unless an event with its ID is stored already or staged
-	// in this batch. mayExist false promises that no stored event has ev's
-	// key, so the lookup is skipped. It returns ErrBatchFull, staging
-	// nothing, when the transaction can take no more; the caller commits
-	// and starts another.
-	Add(ev *Event, mayExist bool) (fresh bool, err error)
+	// Add stages ev unless it is stored already (same account, service,
+	// time and eventID) or an event with its ID is staged in this batch.
+	// It returns ErrBatchFull, staging nothing, when the transaction can
+	// take no more; the caller commits and starts another.
+	Add(ev *Event) (fresh bool, err error)
 	// Remove stages the deletion of a stored event (catalog re-keying).
 	Remove(ev *Event) error
 	// Commit stores the staged events and the journal entry atomically and
@@ -77,8 +76,10 @@ type EventQuery struct {
 	From, To  int64 // inclusive Unix-nanosecond bounds, used when HasFrom / HasTo
 	HasFrom   bool
 	HasTo     bool
-	// KeysRead, when not nil, is incremented for every key the scan reads,
-	// so tests can prove a filter reads only matching keys.
+	// KeysRead, when not nil, is incremented for every block the scan
+	// reads and every key it seeks to when skipping from one account or
+	// service to the next, so tests can prove a filter reads only
+	// matching data.
 	KeysRead *int64
 }
 

@@ -12,26 +12,25 @@ import (
 // Key layout (docs/format/keys.md is the reference; keep both in step).
 //
 //	0x00 <name>                          meta values: format, secret, org, catalog, seq, iam/<account>
-//	'e' <account> 0x00 <ns> 0x00 <time:8> <id>   one access event (value: eventValue)
+//	'b' <account> 0x00 <ns> 0x00 <min:8> <max:8> <seq:8> <part:2>
+//	                                     a block of one commit's events of that account and service
+//	                                     whose times span [min, max] (value: block.go)
+//	'h' <seq:8>                          the sorted 64-bit hashes of the events of that commit
 //	'r' <kind:1> <name>                  a rollup row (opaque to storage)
 //	'w' <seq:8>                          a rollup journal entry (opaque), one per append commit
 //	'j' <job id>                         a report job record (opaque)
 //	'J' <job id>                         present while the job is in progress
 //
-// The event key is also the record's identity: ingest looks it up to skip
-// a record already stored (see log_append.go).
-//
-// <time> is the event time in Unix nanoseconds, big-endian with the sign
-// bit flipped, so keys sort by time. <id> is 0x01 + 16 bytes for a
-// canonical lowercase UUID (what CloudTrail writes) and 0x02 + the raw
-// bytes otherwise. Events of one account and service are contiguous and
-// time-ordered: a scan by account (and so by entity path, whose accounts the
-// organization lists), by service within an account, or by time range
-// within those reads only matching keys, and "latest access at or before T"
-// is one reverse seek.
+// Times are Unix nanoseconds, big-endian with the sign bit flipped, so
+// keys sort by time. The blocks of one account and service are contiguous
+// and ordered by their first time: a scan by account (and so by entity
+// path, whose accounts the organization lists), by service within an
+// account, or by time range reads only the blocks that can match, deciding
+// from the key alone.
 const (
 	prefixMeta    = 0x00
-	prefixEvent   = 'e'
+	prefixBlock   = 'b'
+	prefixHashes  = 'h'
 	prefixRollup  = 'r'
 	prefixJournal = 'w'
 	prefixJob     = 'j'
@@ -57,32 +56,6 @@ func encodeTime(dst []byte, nanos int64) []byte {
 }
 
 func decodeTime(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
-
-// encodeID appends the compact form of an eventID.
-func encodeID(dst []byte, id string) []byte {
-	if u, ok := canonicalUUID(id); ok {
-		dst = append(dst, 0x01)
-		return append(dst, u[:]...)
-	}
-	dst = append(dst, 0x02)
-	return append(dst, id...)
-}
-
-func decodeID(b []byte) (string, error) {
-	if len(b) == 0 {
-		return "", errors.New("empty id")
-	}
-	switch b[0] {
-	case 0x01:
-		if len(b) != 17 {
-			return "", fmt.Errorf("uuid id of %d bytes", len(b)-1)
-		}
-		return formatUUID(b[1:]), nil
-	case 0x02:
-		return string(b[1:]), nil
-	}
-	return "", fmt.Errorf("unknown id tag %#x", b[0])
-}
 
 // canonicalUUID parses the 36-character lowercase form only, so that the
 // compact form always decodes back to the exact same string.
@@ -123,61 +96,6 @@ func formatUUID(b []byte) string {
 	return string(buf[:])
 }
 
-// eventKeyPrefix is the key prefix of one account, or of one account and
-// service when ns is not empty.
-func eventKeyPrefix(dst []byte, account, ns string) []byte {
-	dst = append(dst, prefixEvent)
-	dst = append(dst, account...)
-	dst = append(dst, 0)
-	if ns != "" {
-		dst = append(dst, ns...)
-		dst = append(dst, 0)
-	}
-	return dst
-}
-
-func eventKey(dst []byte, account, ns string, nanos int64, id string) []byte {
-	dst = eventKeyPrefix(dst, account, ns)
-	dst = encodeTime(dst, nanos)
-	return encodeID(dst, id)
-}
-
-type eventKeyParts struct {
-	account, ns string
-	nanos       int64
-	id          string
-}
-
-func parseEventKey(k []byte) (eventKeyParts, error) {
-	var p eventKeyParts
-	if len(k) == 0 || k[0] != prefixEvent {
-		return p, errors.New("not an event key")
-	}
-	rest := k[1:]
-	i := bytes.IndexByte(rest, 0)
-	if i < 0 {
-		return p, errors.New("event key without account terminator")
-	}
-	p.account = string(rest[:i])
-	rest = rest[i+1:]
-	j := bytes.IndexByte(rest, 0)
-	if j < 0 {
-		return p, errors.New("event key without namespace terminator")
-	}
-	p.ns = string(rest[:j])
-	rest = rest[j+1:]
-	if len(rest) < 9 {
-		return p, errors.New("event key too short")
-	}
-	p.nanos = decodeTime(rest[:8])
-	id, err := decodeID(rest[8:])
-	if err != nil {
-		return p, err
-	}
-	p.id = id
-	return p, nil
-}
-
 // validKeyPart rejects what would break the key layout.
 func validKeyPart(field, s string) error {
 	if s == "" {
@@ -187,6 +105,60 @@ func validKeyPart(field, s string) error {
 		return fmt.Errorf("storage: %s contains a NUL byte", field)
 	}
 	return nil
+}
+
+// blockPrefix is the key prefix of one account's blocks, or of one
+// account's and service's when ns is not empty.
+func blockPrefix(dst []byte, account, ns string) []byte {
+	dst = append(dst, prefixBlock)
+	dst = append(dst, account...)
+	dst = append(dst, 0)
+	if ns != "" {
+		dst = append(dst, ns...)
+		dst = append(dst, 0)
+	}
+	return dst
+}
+
+const blockKeySuffix = 8 + 8 + 8 + 2
+
+func blockKey(account, ns string, minT, maxT int64, seq uint64, part uint16) []byte {
+	k := blockPrefix(make([]byte, 0, 3+len(account)+len(ns)+blockKeySuffix), account, ns)
+	k = encodeTime(k, minT)
+	k = encodeTime(k, maxT)
+	k = binary.BigEndian.AppendUint64(k, seq)
+	return binary.BigEndian.AppendUint16(k, part)
+}
+
+type blockKeyParts struct {
+	account, ns string
+	minT, maxT  int64
+}
+
+func parseBlockKey(k []byte) (blockKeyParts, error) {
+	var p blockKeyParts
+	if len(k) < 3+blockKeySuffix || k[0] != prefixBlock {
+		return p, errors.New("storage: malformed block key")
+	}
+	rest := k[1:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return p, errors.New("storage: block key without account terminator")
+	}
+	p.account = string(rest[:i])
+	rest = rest[i+1:]
+	j := bytes.IndexByte(rest, 0)
+	if j < 0 || len(rest)-j-1 != blockKeySuffix {
+		return p, errors.New("storage: malformed block key")
+	}
+	p.ns = string(rest[:j])
+	rest = rest[j+1:]
+	p.minT, p.maxT = decodeTime(rest[:8]), decodeTime(rest[8:16])
+	return p, nil
+}
+
+func hashesKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{prefixHashes}, seq)
 }
 
 func journalKey(seq uint64) []byte {

@@ -4,31 +4,43 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 
 	badger "github.com/dgraph-io/badger/v4"
 
 	"lastaccess/engine"
 )
 
-// perEntryOverhead approximates what Badger charges per entry beyond key
-// and value (version, meta, skiplist node); with journalReserve per event
-// it keeps our own accounting below Badger's transaction limits, so Set
-// never fails halfway through an event.
+// Accounting that keeps a commit below Badger's transaction limits:
+// perEventBytes estimates an event's share of its block, and
+// journalReserve its share of the journal entry.
 const (
-	perEntryOverhead = 96
-	journalReserve   = 160
+	perEventBytes  = 96
+	perBlockBytes  = 256
+	journalReserve = 160
 )
 
+type groupKey struct{ account, ns string }
+
+// eventIdent is what a block must contain for an event to be stored.
+type eventIdent struct {
+	time int64
+	id   string
+}
+
 type appendBatch struct {
-	s       *Store
-	txn     *badger.Txn
-	staged  map[string]struct{} // ids staged in this batch
-	size    int64
-	count   int64
-	keyBuf  []byte
-	valBuf  []byte
-	done    bool
-	journal int64
+	s      *Store
+	txn    *badger.Txn
+	staged map[string]struct{} // eventIDs staged in this batch
+	events []engine.Event      // staged events, in arrival order
+	hashes []uint64
+	// removed lists, per block key, the events to drop from that block.
+	removed map[string]map[eventIdent]struct{}
+	// blocks caches decoded blocks read to verify hash hits and removals.
+	blocks map[string]map[eventIdent]struct{}
+	size   int64
+	done   bool
 }
 
 // NewAppend starts an append transaction.
@@ -36,7 +48,7 @@ func (s *Store) NewAppend() engine.AppendBatch {
 	return &appendBatch{s: s, txn: s.db.NewTransaction(true), staged: make(map[string]struct{})}
 }
 
-func (b *appendBatch) Add(ev *engine.Event, mayExist bool) (bool, error) {
+func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 	if b.done {
 		return false, errors.New("storage: append batch already finished")
 	}
@@ -49,51 +61,103 @@ func (b *appendBatch) Add(ev *engine.Event, mayExist bool) (bool, error) {
 	if ev.ID == "" {
 		return false, errors.New("storage: empty event id")
 	}
+	if err := b.s.ensureHashes(); err != nil {
+		return false, err
+	}
 	if _, dup := b.staged[ev.ID]; dup {
 		return false, nil
 	}
-	// The event key (account, service, time, eventID) is the record's
-	// identity: CloudTrail gives every delivered copy of one call the same
-	// eventID, caller account, source and time, so looking the key up is the
-	// dedupe check and no second index is written.
-	b.keyBuf = eventKey(b.keyBuf[:0], ev.AccountID, ev.Namespace, ev.Time, ev.ID)
-	if mayExist {
-		_, err := b.txn.Get(b.keyBuf)
-		switch {
-		case err == nil:
+	h := eventHash(ev)
+	if b.s.hashes.has(h) {
+		stored, _, err := b.find(ev)
+		if err != nil {
+			return false, err
+		}
+		if stored {
 			return false, nil
-		case !errors.Is(err, badger.ErrKeyNotFound):
-			return false, fmt.Errorf("storage: look up event: %w", err)
 		}
 	}
-	b.valBuf = encodeEventValue(b.valBuf[:0], ev)
-	size := int64(len(b.keyBuf)+len(b.valBuf)) + perEntryOverhead + journalReserve
-	if b.count+1 > b.s.maxBatchCount*9/10 || b.size+size > b.s.maxBatchSize*8/10 {
+	size := int64(perEventBytes+len(ev.ID)) + journalReserve
+	if b.size+size > b.s.maxBatchSize*6/10 {
 		return false, engine.ErrBatchFull
 	}
-	// Badger keeps references to the slices until commit: copy them.
-	if err := b.txn.Set(append([]byte(nil), b.keyBuf...), append([]byte(nil), b.valBuf...)); err != nil {
-		return false, fmt.Errorf("storage: stage event: %w", err)
-	}
-	b.staged[ev.ID] = struct{}{}
 	b.size += size
-	b.count++
+	b.staged[ev.ID] = struct{}{}
+	b.events = append(b.events, *ev)
+	b.hashes = append(b.hashes, h)
 	return true, nil
 }
 
+// find looks for ev in the blocks that can hold it (same account and
+// service, time within the block's span) and returns the block's key.
+func (b *appendBatch) find(ev *engine.Event) (bool, string, error) {
+	prefix := blockPrefix(nil, ev.AccountID, ev.Namespace)
+	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	want := eventIdent{ev.Time, ev.ID}
+	for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		p, err := parseBlockKey(item.Key())
+		if err != nil {
+			return false, "", err
+		}
+		if p.minT > ev.Time {
+			break
+		}
+		if p.maxT < ev.Time {
+			continue
+		}
+		key := string(item.Key())
+		idents, ok := b.blocks[key]
+		if !ok {
+			var evs []engine.Event
+			err := item.Value(func(v []byte) error {
+				var err error
+				evs, err = decodeBlock(p.account, p.ns, v)
+				return err
+			})
+			if err != nil {
+				return false, "", fmt.Errorf("storage: read block: %w", err)
+			}
+			idents = make(map[eventIdent]struct{}, len(evs))
+			for i := range evs {
+				idents[eventIdent{evs[i].Time, evs[i].ID}] = struct{}{}
+			}
+			if b.blocks == nil {
+				b.blocks = make(map[string]map[eventIdent]struct{})
+			}
+			b.blocks[key] = idents
+		}
+		if _, ok := idents[want]; ok {
+			if _, gone := b.removed[key][want]; !gone {
+				return true, key, nil
+			}
+		}
+	}
+	return false, "", nil
+}
+
+// Remove stages the deletion of a stored event (catalog re-keying): its
+// block is rewritten without it at commit.
 func (b *appendBatch) Remove(ev *engine.Event) error {
 	if b.done {
 		return errors.New("storage: append batch already finished")
 	}
-	key := eventKey(nil, ev.AccountID, ev.Namespace, ev.Time, ev.ID)
-	if b.count+1 > b.s.maxBatchCount*9/10 || b.size+int64(len(key))+perEntryOverhead > b.s.maxBatchSize*8/10 {
+	found, key, err := b.find(ev)
+	if err != nil || !found {
+		return err
+	}
+	if b.size+perBlockBytes > b.s.maxBatchSize*6/10 {
 		return engine.ErrBatchFull
 	}
-	if err := b.txn.Delete(key); err != nil {
-		return fmt.Errorf("storage: stage removal: %w", err)
+	b.size += perBlockBytes
+	if b.removed == nil {
+		b.removed = make(map[string]map[eventIdent]struct{})
 	}
-	b.size += int64(len(key)) + perEntryOverhead
-	b.count++
+	if b.removed[key] == nil {
+		b.removed[key] = make(map[eventIdent]struct{})
+	}
+	b.removed[key][eventIdent{ev.Time, ev.ID}] = struct{}{}
 	return nil
 }
 
@@ -102,27 +166,115 @@ func (b *appendBatch) Commit(journal []byte) (uint64, error) {
 		return 0, errors.New("storage: append batch already finished")
 	}
 	b.done = true
+	defer b.txn.Discard()
 	if err := b.s.ensureSpace(); err != nil {
-		b.txn.Discard()
 		return 0, err
 	}
 	b.s.seqMu.Lock()
 	defer b.s.seqMu.Unlock()
 	seq := b.s.seq + 1
+	if err := b.rewriteRemoved(); err != nil {
+		return 0, err
+	}
+	if err := b.writeBlocks(seq); err != nil {
+		return 0, err
+	}
+	if len(b.hashes) > 0 {
+		sorted := slices.Clone(b.hashes)
+		slices.Sort(sorted)
+		v := make([]byte, 0, 8*len(sorted))
+		for _, h := range sorted {
+			v = binary.BigEndian.AppendUint64(v, h)
+		}
+		if err := b.txn.Set(hashesKey(seq), v); err != nil {
+			return 0, fmt.Errorf("storage: stage event hashes: %w", err)
+		}
+	}
 	if len(journal) > 0 {
 		if err := b.txn.Set(journalKey(seq), journal); err != nil {
-			b.txn.Discard()
 			return 0, fmt.Errorf("storage: stage journal: %w", err)
 		}
 	}
 	if err := b.txn.Commit(); err != nil {
 		return 0, fmt.Errorf("storage: commit append: %w", err)
 	}
-	if len(journal) > 0 {
-		b.s.seq = seq
-		return seq, nil
+	b.s.seq = seq
+	if len(b.hashes) > 0 { // Add loaded the set
+		b.s.hashes.add(b.hashes)
 	}
-	return b.s.seq, nil
+	return seq, nil
+}
+
+// writeBlocks groups the staged events by account and service, sorts each
+// group by time and writes it as blocks of at most maxBlockEvents.
+func (b *appendBatch) writeBlocks(seq uint64) error {
+	groups := make(map[groupKey][]*engine.Event)
+	for i := range b.events {
+		ev := &b.events[i]
+		k := groupKey{ev.AccountID, ev.Namespace}
+		groups[k] = append(groups[k], ev)
+	}
+	keys := make([]groupKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].account != keys[j].account {
+			return keys[i].account < keys[j].account
+		}
+		return keys[i].ns < keys[j].ns
+	})
+	for _, k := range keys {
+		evs := groups[k]
+		sortEvents(evs)
+		for part := 0; len(evs) > 0; part++ {
+			chunk := evs[:min(len(evs), maxBlockEvents)]
+			evs = evs[len(chunk):]
+			key := blockKey(k.account, k.ns, chunk[0].Time, chunk[len(chunk)-1].Time, seq, uint16(part))
+			if err := b.txn.Set(key, encodeBlock(nil, k.ns, chunk)); err != nil {
+				return fmt.Errorf("storage: stage event block: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// rewriteRemoved writes each block that lost events, without them.
+func (b *appendBatch) rewriteRemoved() error {
+	for key, gone := range b.removed {
+		item, err := b.txn.Get([]byte(key))
+		if err != nil {
+			return fmt.Errorf("storage: read block to rewrite: %w", err)
+		}
+		p, err := parseBlockKey(item.Key())
+		if err != nil {
+			return err
+		}
+		var evs []engine.Event
+		if err := item.Value(func(v []byte) error {
+			evs, err = decodeBlock(p.account, p.ns, v)
+			return err
+		}); err != nil {
+			return fmt.Errorf("storage: read block to rewrite: %w", err)
+		}
+		var keep []*engine.Event
+		for i := range evs {
+			if _, drop := gone[eventIdent{evs[i].Time, evs[i].ID}]; !drop {
+				keep = append(keep, &evs[i])
+			}
+		}
+		// The key's span stays valid for the remaining events: a block's
+		// span may be wider than its events, never narrower.
+		if len(keep) == 0 {
+			err = b.txn.Delete([]byte(key))
+		} else {
+			err = b.txn.Set([]byte(key), encodeBlock(nil, p.ns, keep))
+		}
+		if err != nil {
+			return fmt.Errorf("storage: rewrite block: %w", err)
+		}
+	}
+	return nil
 }
 
 func (b *appendBatch) Discard() {

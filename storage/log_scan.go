@@ -20,106 +20,176 @@ func (s *Store) Snapshot() engine.Snapshot { return &snapshot{txn: s.db.NewTrans
 
 func (sn *snapshot) Close() { sn.txn.Discard() }
 
-func (sn *snapshot) LatestEvent(account, ns string, atOrBefore int64, accept func(*engine.Event) bool) (engine.Event, bool, error) {
-	prefix := eventKeyPrefix(nil, account, ns)
-	it := sn.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true})
-	defer it.Close()
-	// In reverse, Seek lands on the largest key ≤ the seek key: everything
-	// at atOrBefore sorts below prefix+time(atOrBefore+1).
-	seek := prefix
-	if atOrBefore < 1<<63-1 {
-		seek = encodeTime(append([]byte(nil), prefix...), atOrBefore+1)
-	} else {
-		seek = prefixEnd(prefix)
+// blockRef is a block found by its key. (Badger's items are valid only
+// until the iterator moves, so the key is kept and the value read later.)
+type blockRef struct {
+	key   []byte
+	parts blockKeyParts
+}
+
+func (sn *snapshot) events(r blockRef) ([]engine.Event, error) {
+	item, err := sn.txn.Get(r.key)
+	if err != nil {
+		return nil, fmt.Errorf("storage: read block: %w", err)
 	}
-	var ev, best engine.Event
-	found := false
-	for it.Seek(seek); it.ValidForPrefix(prefix); it.Next() {
+	var evs []engine.Event
+	err = item.Value(func(v []byte) error {
+		var err error
+		evs, err = decodeBlock(r.parts.account, r.parts.ns, v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: read block: %w", err)
+	}
+	return evs, nil
+}
+
+// blocksOf lists the blocks of one account and service whose span meets
+// [from, to] (inclusive), deciding from the keys alone.
+func (sn *snapshot) blocksOf(account, ns string, from, to int64, keysRead *int64) ([]blockRef, error) {
+	prefix := blockPrefix(nil, account, ns)
+	it := sn.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	var out []blockRef
+	for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
-		err := item.Value(func(v []byte) error { return decodeEvent(item.Key(), v, &ev) })
+		p, err := parseBlockKey(item.Key())
+		if err != nil {
+			return nil, err
+		}
+		if p.minT > to {
+			break
+		}
+		if p.maxT < from {
+			continue
+		}
+		// Only blocks whose span meets the range are read (counted);
+		// the others are passed over on their key.
+		if keysRead != nil {
+			atomic.AddInt64(keysRead, 1)
+		}
+		out = append(out, blockRef{key: item.KeyCopy(nil), parts: p})
+	}
+	return out, nil
+}
+
+func (sn *snapshot) LatestEvent(account, ns string, atOrBefore int64, accept func(*engine.Event) bool) (engine.Event, bool, error) {
+	blocks, err := sn.blocksOf(account, ns, -1<<63, atOrBefore, nil)
+	if err != nil {
+		return engine.Event{}, false, err
+	}
+	// Visit blocks by the latest time they can contribute, newest first,
+	// and stop once no remaining block can beat (or tie) the best found.
+	upper := func(r blockRef) int64 { return min(r.parts.maxT, atOrBefore) }
+	sort.Slice(blocks, func(i, j int) bool { return upper(blocks[i]) > upper(blocks[j]) })
+	var best engine.Event
+	found := false
+	for _, r := range blocks {
+		if found && upper(r) < best.Time {
+			break
+		}
+		evs, err := sn.events(r)
 		if err != nil {
 			return engine.Event{}, false, err
 		}
-		if ev.Time > atOrBefore {
-			continue
-		}
-		if found && ev.Time < best.Time {
-			break
-		}
-		if accept != nil && !accept(&ev) {
-			continue
-		}
-		// Events of the same second sort by id; among them the smallest
-		// region is the latest access's region.
-		if !found || ev.Region < best.Region {
-			best, found = ev, true
+		for i := range evs {
+			ev := &evs[i]
+			if ev.Time > atOrBefore || (found && ev.Time < best.Time) {
+				continue
+			}
+			if accept != nil && !accept(ev) {
+				continue
+			}
+			// At the same time, the smallest region is the latest access's.
+			if !found || ev.Time > best.Time || ev.Region < best.Region {
+				best, found = *ev, true
+			}
 		}
 	}
 	return best, found, nil
 }
 
-// ScanEvents reads only keys that can match q: for each selected account
-// (all accounts are found by skipping from one account prefix to the next)
-// it seeks to the namespace and the start of the time range.
+// ScanEvents reads only blocks that can match q: for each selected account
+// (all accounts are found by skipping from one account prefix to the
+// next) and each selected service, the blocks whose span meets the time
+// range. Events come out by account, service, then time and id.
 func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error) error {
-	it := sn.txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixEvent}, PrefetchValues: false})
+	from, to := int64(-1<<63), int64(1<<63-1)
+	if q.HasFrom {
+		from = q.From
+	}
+	if q.HasTo {
+		to = q.To
+	}
+	visitPair := func(account, ns string) error {
+		blocks, err := sn.blocksOf(account, ns, from, to, q.KeysRead)
+		if err != nil {
+			return err
+		}
+		var evs []engine.Event
+		for _, r := range blocks {
+			part, err := sn.events(r)
+			if err != nil {
+				return err
+			}
+			for i := range part {
+				if part[i].Time >= from && part[i].Time <= to {
+					evs = append(evs, part[i])
+				}
+			}
+		}
+		if len(blocks) > 1 {
+			sort.Slice(evs, func(i, j int) bool {
+				if evs[i].Time != evs[j].Time {
+					return evs[i].Time < evs[j].Time
+				}
+				return evs[i].ID < evs[j].ID
+			})
+		}
+		for i := range evs {
+			if err := fn(&evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	it := sn.txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixBlock}})
 	defer it.Close()
 	count := func() {
 		if q.KeysRead != nil {
 			atomic.AddInt64(q.KeysRead, 1)
 		}
 	}
-	var ev engine.Event
-	visitRange := func(prefix []byte) error {
-		start := prefix
-		if q.HasFrom {
-			start = encodeTime(append([]byte(nil), prefix...), q.From)
+	// nextName finds, at or after seek, the next name (account, or service
+	// of an account) under prefix: one key read per name skipped to.
+	nextName := func(prefix, seek []byte) (string, bool, error) {
+		it.Seek(seek)
+		if !it.ValidForPrefix(prefix) {
+			return "", false, nil
 		}
-		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-			item := it.Item()
-			count()
-			key := item.Key()
-			t := decodeTime(key[len(prefix) : len(prefix)+8])
-			if q.HasTo && t > q.To {
-				return nil
-			}
-			if err := item.Value(func(v []byte) error { return decodeEvent(key, v, &ev) }); err != nil {
-				return err
-			}
-			if err := fn(&ev); err != nil {
-				return err
-			}
+		count()
+		k := it.Item().Key()
+		end := bytes.IndexByte(k[len(prefix):], 0)
+		if end < 0 {
+			return "", false, fmt.Errorf("storage: malformed block key %q", k)
 		}
-		return nil
+		return string(k[len(prefix) : len(prefix)+end]), true, nil
 	}
-	// visitAccount scans one account: all namespaces, or the one asked for.
 	visitAccount := func(account string) error {
 		if q.Namespace != "" {
-			return visitRange(eventKeyPrefix(nil, account, q.Namespace))
+			return visitPair(account, q.Namespace)
 		}
-		if !q.HasFrom && !q.HasTo {
-			return visitRange(eventKeyPrefix(nil, account, ""))
-		}
-		// A time filter without a namespace: skip from namespace to
-		// namespace, seeking into each one's time range.
-		acctPrefix := eventKeyPrefix(nil, account, "")
-		next := acctPrefix
+		acctPrefix := blockPrefix(nil, account, "")
+		seek := acctPrefix
 		for {
-			it.Seek(next)
-			if !it.ValidForPrefix(acctPrefix) {
-				return nil
-			}
-			count()
-			k := it.Item().Key()
-			end := bytes.IndexByte(k[len(acctPrefix):], 0)
-			if end < 0 {
-				return fmt.Errorf("storage: malformed event key %q", k)
-			}
-			nsPrefix := append([]byte(nil), k[:len(acctPrefix)+end+1]...)
-			if err := visitRange(nsPrefix); err != nil {
+			ns, ok, err := nextName(acctPrefix, seek)
+			if err != nil || !ok {
 				return err
 			}
-			next = prefixEnd(nsPrefix)
+			if err := visitPair(account, ns); err != nil {
+				return err
+			}
+			seek = prefixEnd(blockPrefix(nil, account, ns))
 		}
 	}
 	if q.Accounts != nil {
@@ -135,22 +205,16 @@ func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error
 		}
 		return nil
 	}
-	next := []byte{prefixEvent}
+	all := []byte{prefixBlock}
+	seek := all
 	for {
-		it.Seek(next)
-		if !it.ValidForPrefix([]byte{prefixEvent}) {
-			return nil
+		account, ok, err := nextName(all, seek)
+		if err != nil || !ok {
+			return err
 		}
-		count()
-		k := it.Item().Key()
-		end := bytes.IndexByte(k[1:], 0)
-		if end < 0 {
-			return fmt.Errorf("storage: malformed event key %q", k)
-		}
-		account := string(k[1 : 1+end])
 		if err := visitAccount(account); err != nil {
 			return err
 		}
-		next = prefixEnd(eventKeyPrefix(nil, account, ""))
+		seek = prefixEnd(blockPrefix(nil, account, ""))
 	}
 }

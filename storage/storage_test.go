@@ -38,7 +38,7 @@ func appendAll(t *testing.T, s *Store, events ...engine.Event) (fresh int) {
 	b := s.NewAppend()
 	defer b.Discard()
 	for i := range events {
-		ok, err := b.Add(&events[i], true)
+		ok, err := b.Add(&events[i])
 		if err != nil {
 			t.Fatalf("add: %v", err)
 		}
@@ -52,49 +52,56 @@ func appendAll(t *testing.T, s *Store, events ...engine.Event) (fresh int) {
 	return fresh
 }
 
-func TestEventRoundTrip(t *testing.T) {
-	cases := []engine.Event{
-		event("8c9a6e2e-1111-4a6b-9d1e-0123456789ab", time.Unix(1700000000, 0), "123456789012", "lambda"),
-		event("8C9A6E2E-1111-4A6B-9D1E-0123456789AB", time.Unix(1700000000, 5), "123456789012", "lambda"), // not canonical: kept raw
-		event("plain-id", time.Unix(-5, 0), "123456789012", "s3"),
+func TestBlockRoundTrip(t *testing.T) {
+	mk := func(id string, at time.Time) engine.Event {
+		return event(id, at, "123456789012", "lambda")
 	}
-	cases[1].EventSource = "streams.dynamodb.amazonaws.com"
-	cases[1].ServiceLinked = true
-	cases[2].Action = "ListThings" // differs from EventName
-	for _, want := range cases {
-		key := eventKey(nil, want.AccountID, want.Namespace, want.Time, want.ID)
-		val := encodeEventValue(nil, &want)
-		var got engine.Event
-		if err := decodeEvent(key, val, &got); err != nil {
-			t.Fatalf("%s: %v", want.ID, err)
-		}
-		if got != want {
-			t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+	want := []engine.Event{
+		mk("8c9a6e2e-1111-4a6b-9d1e-0123456789ab", time.Unix(-5, 0)),
+		mk("8C9A6E2E-1111-4A6B-9D1E-0123456789AB", time.Unix(1700000000, 0)), // not canonical: kept raw
+		mk("plain-id", time.Unix(1700000000, 5)),
+	}
+	want[1].EventSource = "streams.dynamodb.amazonaws.com"
+	want[1].ServiceLinked = true
+	want[2].Action = want[2].EventName
+	want[2].ErrorCode = ""
+	want[2].PrincipalType = engine.PrincipalRoot
+	ptrs := []*engine.Event{&want[2], &want[0], &want[1]}
+	sortEvents(ptrs)
+	got, err := decodeBlock("123456789012", "lambda", encodeBlock(nil, "lambda", ptrs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events", len(got))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("event %d:\n got %+v\nwant %+v", i, got[i], want[i])
 		}
 	}
 	if _, ok := canonicalUUID("8c9a6e2e-1111-4a6b-9d1e-0123456789ab"); !ok {
 		t.Fatal("canonical uuid not recognised")
 	}
 	// Keys sort by time, negative times included.
-	k1 := eventKey(nil, "1", "s3", -10, "a")
-	k2 := eventKey(nil, "1", "s3", 5, "a")
-	if string(k1) >= string(k2) {
+	if string(blockKey("1", "s3", -10, 0, 1, 0)) >= string(blockKey("1", "s3", 5, 5, 1, 0)) {
 		t.Fatal("time order broken across zero")
 	}
 }
 
-func TestDecodeCorruptValue(t *testing.T) {
+func TestDecodeCorruptBlock(t *testing.T) {
 	ev := event("x", time.Unix(1, 0), "1", "s3")
-	val := encodeEventValue(nil, &ev)
-	key := eventKey(nil, "1", "s3", 1, "x")
+	val := encodeBlock(nil, "s3", []*engine.Event{&ev})
 	for i := 0; i < len(val); i++ {
-		var got engine.Event
-		if err := decodeEvent(key, val[:i], &got); err == nil {
-			t.Fatalf("truncated value of %d bytes decoded", i)
+		if _, err := decodeBlock("1", "s3", val[:i]); err == nil {
+			t.Fatalf("truncated block of %d bytes decoded", i)
 		}
 	}
-	if err := decodeEvent([]byte("e"), val, new(engine.Event)); err == nil {
-		t.Fatal("malformed key decoded")
+	if _, err := decodeBlock("1", "s3", append(val, 0)); err == nil {
+		t.Fatal("block with trailing bytes decoded")
+	}
+	if _, err := parseBlockKey([]byte("b1")); err == nil {
+		t.Fatal("malformed key parsed")
 	}
 }
 
@@ -147,7 +154,7 @@ func TestBatchFullStagesNothingHalfway(t *testing.T) {
 	var added []string
 	for i := 0; ; i++ {
 		ev := event(fmt.Sprintf("id-%06d", i), time.Unix(int64(i)+1, 0), "111111111111", "s3")
-		ok, err := b.Add(&ev, true)
+		ok, err := b.Add(&ev)
 		if errors.Is(err, engine.ErrBatchFull) {
 			break
 		}
@@ -175,29 +182,35 @@ func TestScanReadsOnlyMatchingKeys(t *testing.T) {
 	var all []engine.Event
 	accounts := []string{"111111111111", "222222222222", "333333333333", "444444444444"}
 	services := []string{"ec2", "iam", "lambda", "s3", "sqs"}
+	// 20 commits of 100 events in time order: every commit writes one
+	// block per (account, service), each spanning its own stretch of time.
 	for i := 0; i < 2000; i++ {
 		all = append(all, event(fmt.Sprintf("e%05d", i), base.Add(time.Duration(i)*time.Minute), accounts[i%4], services[(i/4)%5]))
 	}
-	for i := 0; i < len(all); i += 500 {
-		appendAll(t, s, all[i:i+500]...)
+	for i := 0; i < len(all); i += 100 {
+		appendAll(t, s, all[i:i+100]...)
 	}
 	snap := s.Snapshot()
 	defer snap.Close()
+	var totalBlocks int64
+	snap.ScanEvents(engine.EventQuery{}, func(*engine.Event) error { return nil })
+	snap.ScanEvents(engine.EventQuery{KeysRead: &totalBlocks}, func(*engine.Event) error { return nil })
 	from, to := base.Add(100*time.Minute), base.Add(300*time.Minute)
 	cases := []struct {
-		name string
-		q    engine.EventQuery
-		keep func(e engine.Event) bool
+		name  string
+		q     engine.EventQuery
+		keep  func(e engine.Event) bool
+		limit int64
 	}{
-		{"one account", engine.EventQuery{Accounts: []string{"222222222222"}}, func(e engine.Event) bool { return e.AccountID == "222222222222" }},
-		{"one service", engine.EventQuery{Namespace: "lambda"}, func(e engine.Event) bool { return e.Namespace == "lambda" }},
+		{"one account", engine.EventQuery{Accounts: []string{"222222222222"}}, func(e engine.Event) bool { return e.AccountID == "222222222222" }, totalBlocks/4 + 5},
+		{"one service", engine.EventQuery{Namespace: "lambda"}, func(e engine.Event) bool { return e.Namespace == "lambda" }, totalBlocks/5 + 1},
 		{"account and service", engine.EventQuery{Accounts: []string{"333333333333"}, Namespace: "s3"}, func(e engine.Event) bool {
 			return e.AccountID == "333333333333" && e.Namespace == "s3"
-		}},
+		}, totalBlocks/20 + 1},
 		{"time range", engine.EventQuery{From: from.UnixNano(), HasFrom: true, To: to.UnixNano(), HasTo: true}, func(e engine.Event) bool {
 			return e.Time >= from.UnixNano() && e.Time <= to.UnixNano()
-		}},
-		{"no accounts", engine.EventQuery{Accounts: []string{}}, func(engine.Event) bool { return false }},
+		}, 4 + 20 + 3*20}, // the seeks, plus the blocks of 3 of the 20 commits
+		{"no accounts", engine.EventQuery{Accounts: []string{}}, func(engine.Event) bool { return false }, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -218,13 +231,20 @@ func TestScanReadsOnlyMatchingKeys(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("got %d events, want %d", len(got), len(want))
 			}
-			// Besides the matches, a scan may read one key per account and
-			// service it skips into (and one past each range).
-			if limit := int64(len(want)) + 2*int64(len(accounts)*len(services)) + 4; keys > limit {
-				t.Fatalf("read %d keys for %d matches (limit %d)", keys, len(want), limit)
+			if keys > c.limit {
+				t.Fatalf("read %d blocks and keys of %d for %d matches (limit %d)", keys, totalBlocks, len(want), c.limit)
 			}
 		})
 	}
+	// Events of one account and service come out in time order.
+	var prev int64
+	snap.ScanEvents(engine.EventQuery{Accounts: []string{"111111111111"}, Namespace: "ec2"}, func(e *engine.Event) error {
+		if e.Time < prev {
+			t.Fatalf("out of time order")
+		}
+		prev = e.Time
+		return nil
+	})
 }
 
 func TestLatestEvent(t *testing.T) {

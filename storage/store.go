@@ -30,9 +30,17 @@ type Store struct {
 	maxBatchCount int64
 	minFree       int64
 
-	// seqMu guards seq, the last journal sequence number handed out.
+	// seqMu guards seq, the last commit sequence number handed out (it
+	// names a commit's blocks, hash list and journal entry), and serializes
+	// commits.
 	seqMu sync.Mutex
 	seq   uint64
+
+	// hashes holds the dedupe hash of every stored event, loaded on the
+	// first append.
+	hashes     *hashSet
+	hashesOnce sync.Once
+	hashesErr  error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -220,16 +228,20 @@ func (s *Store) loadSeq() error {
 	if len(v) == 8 {
 		s.seq = decodeUint64(v)
 	}
+	// Every commit that stores events writes a hash list, and every one
+	// that changes rollups a journal entry, under its sequence number.
 	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixJournal}, Reverse: true})
-		defer it.Close()
-		it.Seek(prefixEnd([]byte{prefixJournal}))
-		if it.ValidForPrefix([]byte{prefixJournal}) {
-			if k := it.Item().Key(); len(k) == 9 {
-				if seq := decodeUint64(k[1:]); seq > s.seq {
-					s.seq = seq
+		for _, prefix := range []byte{prefixJournal, prefixHashes} {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}, Reverse: true})
+			it.Seek(prefixEnd([]byte{prefix}))
+			if it.ValidForPrefix([]byte{prefix}) {
+				if k := it.Item().Key(); len(k) == 9 {
+					if seq := decodeUint64(k[1:]); seq > s.seq {
+						s.seq = seq
+					}
 				}
 			}
+			it.Close()
 		}
 		return nil
 	})
