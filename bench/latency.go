@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -29,3 +30,5 @@ func (l latencies) report(b *testing.B) {
 	b.ReportMetric(pick(0.50), "p50-ns")
 	b.ReportMetric(pick(0.99), "p99-ns")
 }
+
+func numCPU() int { return runtime.NumCPU() }

@@ -34,7 +34,6 @@ func (a *lastAccess) merge(b lastAccess) bool {
 // Organizations rollup.
 type orgKey struct{ Account, Namespace string }
 
-
 // actionKey names one IAM action; a principal's use of each action is the
 // unit of the principal rollup, from which per-service figures derive.
 type actionKey struct{ Namespace, Action string }

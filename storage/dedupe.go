@@ -6,8 +6,8 @@ import (
 	"slices"
 	"sync"
 
-	badger "github.com/dgraph-io/badger/v4"
 	"github.com/cespare/xxhash/v2"
+	badger "github.com/dgraph-io/badger/v4"
 
 	"lastaccess/engine"
 )

@@ -4,6 +4,7 @@
 //
 //	gen-cloudtrail -out DIR [-preset sample|bench1m|org10k] [overrides]
 //	gen-cloudtrail -out - [...]   # NDJSON records on stdout, manifest on stderr
+//	gen-cloudtrail -out DIR -iam  # also DIR/iam/<account>.json (authorization details)
 //
 // The output is a pure function of the flags: the same flags give
 // byte-identical files.
@@ -36,6 +37,7 @@ type output struct {
 	Preset   string
 	Seed     uint64
 	OrgFile  string `json:",omitempty"`
+	IAMFiles int    `json:",omitempty"` // iam/<account>.json files written (-iam)
 	Manifest gen.Manifest
 }
 
@@ -64,7 +66,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		denied     = fs.Float64("denied-fraction", 0, "fraction of counted records with AccessDenied")
 		noSCPs     = fs.Bool("no-scps", false, "organization without SCPs (no policies)")
 		workers    = fs.Int("workers", 0, "goroutines (0: GOMAXPROCS); does not change the output")
-		force      = fs.Bool("force", false, "remove DIR/AWSLogs and DIR/org.json first")
+		force      = fs.Bool("force", false, "remove DIR/AWSLogs and DIR/org.json (and DIR/iam with -iam) first")
+		iamDetails = fs.Bool("iam", false, "also write DIR/iam/<account>.json: each account's `aws iam get-account-authorization-details` output")
+		iamEncoded = fs.Bool("iam-url-encoded", false, "with -iam: policy documents URL-encoded, as the IAM API returns them")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -135,6 +139,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := os.Remove(filepath.Join(*out, "org.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
+		if *iamDetails {
+			if err := os.RemoveAll(filepath.Join(*out, "iam")); err != nil {
+				return err
+			}
+		}
 	}
 	began := time.Now()
 	org, err := gen.Organization(cfg)
@@ -151,10 +160,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := writeOrg(filepath.Join(*out, "org.json"), org); err != nil {
 		return err
 	}
+	var iamFiles []string
+	if *iamDetails {
+		if iamFiles, err = gen.WriteAuthorizationDetails(cfg, *out, gen.IAMOptions{URLEncoded: *iamEncoded}); err != nil {
+			return err
+		}
+	}
 	elapsed := time.Since(began)
 	fmt.Fprintf(stderr, "gen-cloudtrail: %d records in %d files (%.1f MB) in %s, %.0f records/s\n",
 		m.Records, m.Files, float64(m.Bytes)/1e6, elapsed.Round(time.Millisecond), float64(m.Records)/elapsed.Seconds())
-	return printManifest(stdout, output{Preset: *preset, Seed: cfg.Seed, OrgFile: "org.json", Manifest: m})
+	return printManifest(stdout, output{Preset: *preset, Seed: cfg.Seed, OrgFile: "org.json", IAMFiles: len(iamFiles), Manifest: m})
 }
 
 func printManifest(w io.Writer, out output) error {

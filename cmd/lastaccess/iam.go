@@ -18,6 +18,16 @@ func runIAM(ctx context.Context, env *env, args []string) error {
 		return runGenerateOrganizationsAccessReport(ctx, env, args[1:])
 	case "get-organizations-access-report":
 		return runGetOrganizationsAccessReport(ctx, env, args[1:])
+	case "import":
+		return runIAMImport(ctx, env, args[1:])
+	case "generate-service-last-accessed-details":
+		return runGenerateServiceLastAccessedDetails(ctx, env, args[1:])
+	case "get-service-last-accessed-details":
+		return runGetServiceLastAccessedDetails(ctx, env, args[1:])
+	case "get-service-last-accessed-details-with-entities":
+		return runGetServiceLastAccessedDetailsWithEntities(ctx, env, args[1:])
+	case "list-policies-granting-service-access":
+		return runListPoliciesGrantingServiceAccess(ctx, env, args[1:])
 	}
 	return usageErrorf("unknown iam subcommand %q", args[0])
 }

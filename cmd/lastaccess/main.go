@@ -67,6 +67,11 @@ commands:
   catalog list | catalog import FILE
   iam generate-organizations-access-report --entity-path P [--organizations-policy-id ID]
   iam get-organizations-access-report --job-id ID [--max-items N] [--marker M] [--sort-key K]
+  iam import FILE...
+  iam generate-service-last-accessed-details --arn ARN [--granularity G]
+  iam get-service-last-accessed-details --job-id ID [--max-items N] [--marker M]
+  iam get-service-last-accessed-details-with-entities --job-id ID --service-namespace NS [--max-items N] [--marker M]
+  iam list-policies-granting-service-access --arn ARN --service-namespaces NS... [--marker M]
 
 --data defaults to $LASTACCESS_DATA, else ./lastaccess-data; --now (or
 $LASTACCESS_NOW) fixes the clock for reproducible reports.
