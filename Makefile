@@ -38,6 +38,12 @@ lint:
 bench:
 	$(GO) run ./bench/cmd/benchtable -count 5
 
+# The same figures beside DuckDB (from npm) and MariaDB (from Debian),
+# installed on first use; a rollup that differs from DuckDB's fails.
+bench-peers:
+	cd bench/peers/duckdb && npm ci --no-audit --no-fund --loglevel=error
+	LASTACCESS_PEERS=1 $(GO) test -count=1 -run '^TestPeer' -v -timeout 120m ./bench/
+
 # Every fuzz target for $(FUZZTIME) each (make fuzz FUZZTIME=10m).
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
