@@ -33,52 +33,35 @@ func eventHash(ev *engine.Event) uint64 {
 	return d.Sum64()
 }
 
-// hashSet is the set of stored event hashes: a sorted array, with an
-// index of where each value of the top bits starts (so a lookup is a short
-// search in one bucket), and a map of recent additions merged in when it
-// grows. About 8.5 bytes per stored event.
+// hashSet is the set of stored event hashes, split by their top 16 bits
+// into 65 536 sorted buckets: a lookup is a short binary search in one
+// small slice, and an insert moves part of one bucket, so the set never
+// needs a second copy of itself to grow. About 9 bytes per stored event.
 type hashSet struct {
-	mu      sync.Mutex // guards all fields
-	sorted  []uint64
-	bits    uint     // the index covers the top bits of a hash
-	buckets []uint32 // buckets[b] = first position in sorted whose top bits are ≥ b
-	recent  map[uint64]struct{}
+	mu      sync.Mutex // guards buckets
+	buckets [1 << hashBucketBits][]uint64
 }
+
+const hashBucketBits = 16
 
 func newHashSet(sorted []uint64) *hashSet {
-	h := &hashSet{recent: make(map[uint64]struct{})}
-	h.setSorted(sorted)
-	return h
-}
-
-// setSorted installs a sorted array and builds its bucket index: about
-// eight hashes a bucket.
-func (h *hashSet) setSorted(sorted []uint64) {
-	h.sorted = sorted
-	bits := uint(8)
-	for bits < 28 && uint64(len(sorted)) > 8<<bits {
-		bits++
-	}
-	h.bits = bits
-	h.buckets = make([]uint32, (1<<bits)+1)
-	pos := 0
-	for b := range h.buckets {
-		for pos < len(sorted) && sorted[pos]>>(64-bits) < uint64(b) {
-			pos++
+	h := &hashSet{}
+	for len(sorted) > 0 {
+		b := sorted[0] >> (64 - hashBucketBits)
+		n := 1
+		for n < len(sorted) && sorted[n]>>(64-hashBucketBits) == b {
+			n++
 		}
-		h.buckets[b] = uint32(pos)
+		h.buckets[b] = slices.Clip(sorted[:n:n])
+		sorted = sorted[n:]
 	}
+	return h
 }
 
 func (h *hashSet) has(x uint64) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.recent[x]; ok {
-		return true
-	}
-	b := x >> (64 - h.bits)
-	lo, hi := h.buckets[b], h.buckets[b+1]
-	_, ok := slices.BinarySearch(h.sorted[lo:hi], x)
+	_, ok := slices.BinarySearch(h.buckets[x>>(64-hashBucketBits)], x)
 	return ok
 }
 
@@ -86,17 +69,18 @@ func (h *hashSet) add(xs []uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, x := range xs {
-		h.recent[x] = struct{}{}
-	}
-	if len(h.recent) > max(1<<18, len(h.sorted)/8) {
-		merged := make([]uint64, 0, len(h.sorted)+len(h.recent))
-		merged = append(merged, h.sorted...)
-		for x := range h.recent {
-			merged = append(merged, x)
+		bucket := &h.buckets[x>>(64-hashBucketBits)]
+		i, found := slices.BinarySearch(*bucket, x)
+		if found {
+			continue
 		}
-		slices.Sort(merged)
-		h.setSorted(slices.Compact(merged))
-		h.recent = make(map[uint64]struct{})
+		if len(*bucket) == cap(*bucket) {
+			// Grow by a quarter, not Go's doubling: slack is memory.
+			grown := make([]uint64, len(*bucket), cap(*bucket)+cap(*bucket)/4+4)
+			copy(grown, *bucket)
+			*bucket = grown
+		}
+		*bucket = slices.Insert(*bucket, i, x)
 	}
 }
 
@@ -126,7 +110,20 @@ func (s *Store) loadHashes() error {
 		return fmt.Errorf("storage: load event hashes: %w", err)
 	}
 	slices.Sort(all)
-	s.hashes = newHashSet(slices.Compact(all))
+	// Each bucket gets its own exact-size slice, so the loading array
+	// can be freed.
+	compact := slices.Compact(all)
+	h := &hashSet{}
+	for len(compact) > 0 {
+		b := compact[0] >> (64 - hashBucketBits)
+		n := 1
+		for n < len(compact) && compact[n]>>(64-hashBucketBits) == b {
+			n++
+		}
+		h.buckets[b] = slices.Clone(compact[:n])
+		compact = compact[n:]
+	}
+	s.hashes = h
 	return nil
 }
 

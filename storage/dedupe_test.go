@@ -31,9 +31,6 @@ func TestHashSet(t *testing.T) {
 		}
 		h.add(more)
 	}
-	if len(h.sorted) == 0 {
-		t.Fatal("no merge happened")
-	}
 	for x := range in {
 		if !h.has(x) {
 			t.Fatalf("%x missing", x)
@@ -58,7 +55,6 @@ func BenchmarkHashSetHas(b *testing.B) {
 	}
 	h := newHashSet(nil)
 	h.add(xs)
-	h.add(xs[:300_000]) // force a merge
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		h.has(xs[i%len(xs)] ^ uint64(i&1))

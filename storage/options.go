@@ -10,7 +10,8 @@ import (
 type Options struct {
 	// MemTableSize is the size of each Badger memtable. It also bounds the
 	// largest atomic append: Badger allows 15% of it per transaction.
-	// Default 16 MiB (flushing one costs about 3.5× its size in buffers).
+	// Default 8 MiB: flushing one holds several times its size in table
+	// building buffers, which Badger's allocator pool then keeps.
 	MemTableSize int64
 	// NumMemtables is how many memtables may be held before writes stall.
 	// Default 2.
@@ -42,14 +43,13 @@ type Options struct {
 }
 
 // DefaultOptions are tuned for an embedded default with bounded memory:
-// memtables (3 × 21 MiB arenas), caches (48 MiB) and table-building
-// buffers (≈ 60 MiB for a flush, 2 MiB tables in compaction) keep Badger
-// near 200 MiB; the lastaccess binary adds a 448 MiB soft limit on the Go
-// heap (GOMEMLIMIT overrides it), within which a 1 M-record ingest peaks
-// at ≈ 450 MB RSS.
+// 8 MiB memtables, 1 MiB tables at every level (Badger's table builders
+// hold a whole table's data and its pool keeps grown builders), 48 MiB of
+// caches. The lastaccess binary adds a 448 MiB soft limit on the Go heap
+// (GOMEMLIMIT overrides it). Measured peaks are in the README.
 func DefaultOptions() Options {
 	return Options{
-		MemTableSize:   16 << 20,
+		MemTableSize:   8 << 20,
 		NumMemtables:   2,
 		BlockCacheSize: 32 << 20,
 		IndexCacheSize: 16 << 20,
