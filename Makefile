@@ -12,14 +12,23 @@ build:
 	$(GO) build -o $(BIN) ./cmd/lastaccess
 	$(GO) build -o bin/gen-cloudtrail ./cmd/gen-cloudtrail
 
-# The bundled sample (testdata/sample) is loaded into $(DATA) once, then the
-# MySQL server starts on $(LISTEN).
+# The bundled sample (testdata/sample) is loaded into $(DATA) once (into
+# $(DATA).loading first, so an interrupted load starts over), then the MySQL
+# server starts on $(LISTEN) and prints how to connect and example
+# statements. The account is $$LASTACCESS_USER (default root) with
+# $$LASTACCESS_PASSWORD; when no password is set, this local demo accepts
+# root without one (--insecure-no-password, on loopback). Ctrl-C stops it
+# cleanly.
 run: build
 	@if [ ! -d "$(DATA)/db" ]; then \
-		./$(BIN) --data $(DATA) org import testdata/sample/org.json && \
-		./$(BIN) --data $(DATA) ingest testdata/sample/AWSLogs ; \
+		echo "loading the sample organization and CloudTrail export into $(DATA)"; \
+		rm -rf "$(DATA).loading" && \
+		./$(BIN) --data "$(DATA).loading" org import testdata/sample/org.json && \
+		./$(BIN) --data "$(DATA).loading" ingest --no-progress testdata/sample/AWSLogs && \
+		{ [ ! -e "$(DATA)" ] || rmdir "$(DATA)"; } && \
+		mv "$(DATA).loading" "$(DATA)" || exit 1; \
 	fi
-	./$(BIN) --data $(DATA) serve --listen $(LISTEN)
+	./$(BIN) --data $(DATA) serve --listen $(LISTEN) --print-examples $(if $(LASTACCESS_PASSWORD),,--insecure-no-password)
 
 test: lint test-go bench-smoke
 

@@ -73,6 +73,10 @@ type Engine struct {
 	pendingThrough uint64       // last journal sequence merged into pending
 	iam            *iamState    // imported IAM entities; nil until first used (ensureIAM)
 
+	// rowCache holds decoded principal rollup rows for the entity reports;
+	// it has its own lock (report_service_rows.go).
+	rowCache principalRowCache
+
 	jobs *jobTable
 
 	bg     sync.WaitGroup // report jobs running in the background

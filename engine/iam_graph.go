@@ -70,9 +70,13 @@ func (s *iamState) subject(a entityARN) (*reportSubject, error) {
 			return nil, noSuchEntity(a, s)
 		}
 		sub := &reportSubject{info: g.info(), docs: documents(g.inline, g.attached, nil), filtered: true, cache: g.cache}
-		for _, u := range g.members {
-			sub.principals = append(sub.principals, userPrincipal(u))
-		}
+		sub.principals = g.cache.principalsOf(func() []dataPrincipal {
+			out := make([]dataPrincipal, 0, len(g.members))
+			for _, u := range g.members {
+				out = append(out, userPrincipal(u))
+			}
+			return out
+		})
 		return sub, nil
 	case arnPolicy:
 		p, ok := s.policies[a.raw]
@@ -80,7 +84,7 @@ func (s *iamState) subject(a entityARN) (*reportSubject, error) {
 			return nil, noSuchEntity(a, s)
 		}
 		sub := &reportSubject{info: p.info(), docs: []*policy.Document{p.doc}, filtered: true, cache: p.cache}
-		sub.principals = p.principals()
+		sub.principals = p.cache.principalsOf(p.principals)
 		return sub, nil
 	}
 	return nil, noSuchEntity(a, s)

@@ -112,13 +112,23 @@ func (r *iamRole) info() EntityInfo {
 type subjectCache struct {
 	mu    sync.Mutex
 	plans map[planKey][]plannedService
-	// allowed is replaced, never modified: readers load it without a lock.
-	allowed atomic.Pointer[map[actionKey]bool]
+	// principals of a group or policy, computed once (principalsOnce).
+	principalsOnce sync.Once
+	principals     []dataPrincipal
+	// allowed: namespace → action → do the documents allow it. Replaced,
+	// never modified: readers load it without a lock.
+	allowed atomic.Pointer[map[string]map[string]bool]
 }
 
 type planKey struct {
 	cat         *catalog.Catalog
 	granularity string
+}
+
+// principalsOf returns the cached principals, computing them once.
+func (c *subjectCache) principalsOf(compute func() []dataPrincipal) []dataPrincipal {
+	c.principalsOnce.Do(func() { c.principals = compute() })
+	return c.principals
 }
 
 // plan returns the cached plan, computing it once.
@@ -140,32 +150,38 @@ func (c *subjectCache) plan(cat *catalog.Catalog, granularity string, compute fu
 	return p
 }
 
-// addAllowed merges decisions a report computed into the shared map.
-func (c *subjectCache) addAllowed(more map[actionKey]bool) {
-	if len(more) == 0 {
+// addAllowed merges decisions a report made into the shared map.
+func (c *subjectCache) addAllowed(more map[string]map[string]bool) {
+	n := 0
+	for _, m := range more {
+		n += len(m)
+	}
+	if n == 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.allowed.Load()
-	n := len(more)
-	if old != nil {
-		n += len(*old)
-	}
-	if n > 1<<16 { // bounded: start over rather than grow without end
-		old = nil
-		n = len(more)
-	}
-	m := make(map[actionKey]bool, n)
-	if old != nil {
-		for k, v := range *old {
-			m[k] = v
+	merged := make(map[string]map[string]bool)
+	if old := c.allowed.Load(); old != nil {
+		for ns, m := range *old {
+			n += len(m)
+			merged[ns] = m // inner maps are never modified once shared
 		}
 	}
-	for k, v := range more {
-		m[k] = v
+	if n > 1<<16 { // bounded: start over rather than grow without end
+		merged = make(map[string]map[string]bool)
 	}
-	c.allowed.Store(&m)
+	for ns, m := range more {
+		inner := make(map[string]bool, len(merged[ns])+len(m))
+		for k, v := range merged[ns] {
+			inner[k] = v
+		}
+		for k, v := range m {
+			inner[k] = v
+		}
+		merged[ns] = inner
+	}
+	c.allowed.Store(&merged)
 }
 
 // iamState is every imported account's entities, linked.

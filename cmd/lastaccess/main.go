@@ -60,6 +60,8 @@ func startProfiles() func() {
 const usage = `usage: lastaccess [--data DIR] [--now RFC3339] COMMAND
 
 commands:
+  serve [--listen 127.0.0.1:3306] [--user U --password P] [--readonly-user U --readonly-password P]
+        [--insecure-no-password] [--report-owner-only] [--log-statements] [--print-examples]
   org import FILE
   ingest PATH... | -
   rebuild
@@ -90,6 +92,8 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr *os.
 	}
 	cmd, rest := rest[0], rest[1:]
 	switch cmd {
+	case "serve":
+		return env.fail(runServe(ctx, env, rest))
 	case "org":
 		return env.fail(runOrg(ctx, env, rest))
 	case "ingest":
