@@ -26,6 +26,12 @@ import (
 // unless it is generated "as of" a time before some of its principals'
 // latest accesses (the as-of-past case, which reads the log backwards
 // from the report's creation for just those principals and services).
+//
+// Measured on the 2-core CI-class machine (300 accounts, 600 000 records
+// over 450 days; ReadOnlyAccess applies to 1 171 users and roles), p50 /
+// p99: role 36 µs / 0.2 ms (cold rows 0.16 / 0.3 ms); policy 3.1 / 32 ms
+// (cold rows 21 / 92–104 ms); policy ACTION_LEVEL 5.0 / 45 ms; policy as of
+// 30 days ago 68 / 230 ms.
 
 // slaBenchConfig is the generated organization: 300 accounts with their
 // IAM users, groups and roles (the AWS managed ReadOnlyAccess is attached

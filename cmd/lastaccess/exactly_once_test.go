@@ -58,10 +58,10 @@ func TestExactlyOnce(t *testing.T) {
 
 	c := cli{t, filepath.Join(t.TempDir(), "messy")}
 	c.ok("org", "import", orgFile)
-	c.ok(append([]string{"ingest", "--no-progress"}, half...)...)                 // part of the export
-	c.runStdin(ndjson.Bytes(), "ingest", "--no-progress", "-")                    // all of it as a stream
+	c.ok(append([]string{"ingest", "--no-progress"}, half...)...)                    // part of the export
+	c.runStdin(ndjson.Bytes(), "ingest", "--no-progress", "-")                       // all of it as a stream
 	c.ok(append([]string{"ingest", "--no-progress"}, reversed[:len(files)/3]...)...) // newest files first
-	summary := c.ok("ingest", "--no-progress", logs)                              // and everything again
+	summary := c.ok("ingest", "--no-progress", logs)                                 // and everything again
 	if !strings.Contains(summary, "(0 ingested") {
 		t.Fatalf("the last full ingest stored something new:\n%s", summary)
 	}
