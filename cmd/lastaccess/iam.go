@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"strconv"
+	"flag"
 
 	"lastaccess/engine"
 )
@@ -13,117 +11,57 @@ func runIAM(ctx context.Context, env *env, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("usage: lastaccess iam SUBCOMMAND")
 	}
+	rest := args[1:]
 	switch args[0] {
-	case "generate-organizations-access-report":
-		return runGenerateOrganizationsAccessReport(ctx, env, args[1:])
-	case "get-organizations-access-report":
-		return runGetOrganizationsAccessReport(ctx, env, args[1:])
 	case "import":
-		return runIAMImport(ctx, env, args[1:])
+		return runIAMImport(ctx, env, rest)
+	case "generate-organizations-access-report":
+		return generateOrganizationsAccessReport(env).run(ctx, env, rest)
+	case "get-organizations-access-report":
+		return getOrganizationsAccessReport().run(ctx, env, rest)
 	case "generate-service-last-accessed-details":
-		return runGenerateServiceLastAccessedDetails(ctx, env, args[1:])
+		return generateServiceLastAccessedDetails(env).run(ctx, env, rest)
 	case "get-service-last-accessed-details":
-		return runGetServiceLastAccessedDetails(ctx, env, args[1:])
+		return getServiceLastAccessedDetails().run(ctx, env, rest)
 	case "get-service-last-accessed-details-with-entities":
-		return runGetServiceLastAccessedDetailsWithEntities(ctx, env, args[1:])
+		return getServiceLastAccessedDetailsWithEntities().run(ctx, env, rest)
 	case "list-policies-granting-service-access":
-		return runListPoliciesGrantingServiceAccess(ctx, env, args[1:])
+		return runListPoliciesGrantingServiceAccess(ctx, env, rest)
 	}
 	return usageErrorf("unknown iam subcommand %q", args[0])
 }
 
-// optionalInt is a flag that remembers whether it was given.
-type optionalInt struct {
-	value *int
-}
-
-func (o *optionalInt) String() string {
-	if o.value == nil {
-		return ""
-	}
-	return strconv.Itoa(*o.value)
-}
-
-func (o *optionalInt) Set(s string) error {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return err
-	}
-	o.value = &v
-	return nil
-}
-
-func runGenerateOrganizationsAccessReport(ctx context.Context, env *env, args []string) error {
-	const op = "GenerateOrganizationsAccessReport"
-	fs := env.newFlagSet("iam generate-organizations-access-report")
+func generateOrganizationsAccessReport(env *env) apiCommand {
 	var in engine.GenerateOrganizationsAccessReportInput
-	fs.StringVar(&in.EntityPath, "entity-path", "", "entity path")
-	fs.StringVar(&in.OrganizationsPolicyID, "organizations-policy-id", "", "SCP id")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
+	return apiCommand{
+		name: "generate-organizations-access-report", op: "GenerateOrganizationsAccessReport",
+		required: []string{"entity-path"},
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.EntityPath, "entity-path", "", "entity path")
+			fs.StringVar(&in.OrganizationsPolicyID, "organizations-policy-id", "", "SCP id")
+		},
+		call: func(ctx context.Context, eng *engine.Engine) (any, error) {
+			id, err := eng.GenerateOrganizationsAccessReport(ctx, in)
+			return awaitJob(ctx, env, eng, id, err)
+		},
 	}
-	if len(pos) != 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
-	}
-	if in.EntityPath == "" {
-		return usageErrorf("the following arguments are required: --entity-path")
-	}
-	eng, _, closeAll, err := env.openEngine(commandLine("iam", "generate-organizations-access-report"), engine.Options{})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	id, err := eng.GenerateOrganizationsAccessReport(ctx, in)
-	if err != nil {
-		return inOperation(op, err)
-	}
-	if os.Getenv("LASTACCESS_TEST_PRINT_JOB_ID") != "" {
-		fmt.Fprintln(env.stdout, id) // the crash tests need the id before the job ends
-	}
-	// The CLI waits for its job, so the report is stored when it exits.
-	if err := eng.WaitJob(ctx, id); err != nil {
-		return err
-	}
-	if err := env.printJSON(struct {
-		JobID string `json:"JobId"`
-	}{id}); err != nil {
-		return err
-	}
-	return closeAll()
 }
 
-func runGetOrganizationsAccessReport(ctx context.Context, env *env, args []string) error {
-	const op = "GetOrganizationsAccessReport"
-	fs := env.newFlagSet("iam get-organizations-access-report")
+func getOrganizationsAccessReport() apiCommand {
 	var in engine.GetOrganizationsAccessReportInput
 	var maxItems optionalInt
-	fs.StringVar(&in.JobID, "job-id", "", "job id")
-	fs.Var(&maxItems, "max-items", "page size (1-1000, default 100)")
-	fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
-	fs.StringVar(&in.SortKey, "sort-key", "", "sort key")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
+	return apiCommand{
+		name: "get-organizations-access-report", op: "GetOrganizationsAccessReport",
+		required: []string{"job-id"},
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.JobID, "job-id", "", "job id")
+			fs.Var(&maxItems, "max-items", "page size (1-1000, default 100)")
+			fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
+			fs.StringVar(&in.SortKey, "sort-key", "", "sort key")
+		},
+		call: func(ctx context.Context, eng *engine.Engine) (any, error) {
+			in.MaxItems = maxItems.value
+			return eng.GetOrganizationsAccessReport(ctx, in)
+		},
 	}
-	if len(pos) != 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
-	}
-	if fs.Lookup("job-id").Value.String() == "" {
-		return usageErrorf("the following arguments are required: --job-id")
-	}
-	in.MaxItems = maxItems.value
-	eng, _, closeAll, err := env.openEngine(commandLine("iam", "get-organizations-access-report"), engine.Options{})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	out, err := eng.GetOrganizationsAccessReport(ctx, in)
-	if err != nil {
-		return inOperation(op, err)
-	}
-	if err := env.printJSON(out); err != nil {
-		return err
-	}
-	return closeAll()
 }

@@ -65,154 +65,84 @@ func runIAMImport(ctx context.Context, env *env, args []string) error {
 	return nil
 }
 
-func runGenerateServiceLastAccessedDetails(ctx context.Context, env *env, args []string) error {
-	const op = "GenerateServiceLastAccessedDetails"
-	fs := env.newFlagSet("iam generate-service-last-accessed-details")
+func generateServiceLastAccessedDetails(env *env) apiCommand {
 	var in engine.GenerateServiceLastAccessedDetailsInput
-	fs.StringVar(&in.Arn, "arn", "", "ARN of an IAM user, group, role or managed policy")
-	fs.StringVar(&in.Granularity, "granularity", "", "SERVICE_LEVEL (default) or ACTION_LEVEL")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
+	return apiCommand{
+		name: "generate-service-last-accessed-details", op: "GenerateServiceLastAccessedDetails",
+		required: []string{"arn"},
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.Arn, "arn", "", "ARN of an IAM user, group, role or managed policy")
+			fs.StringVar(&in.Granularity, "granularity", "", "SERVICE_LEVEL (default) or ACTION_LEVEL")
+		},
+		call: func(ctx context.Context, eng *engine.Engine) (any, error) {
+			id, err := eng.GenerateServiceLastAccessedDetails(ctx, in)
+			return awaitJob(ctx, env, eng, id, err)
+		},
 	}
-	if len(pos) != 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
-	}
-	if !flagGiven(fs, "arn") {
-		return usageErrorf("the following arguments are required: --arn")
-	}
-	eng, _, closeAll, err := env.openEngine(commandLine("iam", "generate-service-last-accessed-details"), engine.Options{})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	id, err := eng.GenerateServiceLastAccessedDetails(ctx, in)
-	if err != nil {
-		return inOperation(op, err)
-	}
-	// The CLI waits for its job, so the report is stored when it exits.
-	if err := eng.WaitJob(ctx, id); err != nil {
-		return err
-	}
-	if err := env.printJSON(struct {
-		JobID string `json:"JobId"`
-	}{id}); err != nil {
-		return err
-	}
-	return closeAll()
 }
 
-func runGetServiceLastAccessedDetails(ctx context.Context, env *env, args []string) error {
-	const op = "GetServiceLastAccessedDetails"
-	fs := env.newFlagSet("iam get-service-last-accessed-details")
+func getServiceLastAccessedDetails() apiCommand {
 	var in engine.GetServiceLastAccessedDetailsInput
 	var maxItems optionalInt
-	fs.StringVar(&in.JobID, "job-id", "", "job id")
-	fs.Var(&maxItems, "max-items", "page size (1-1000, default 100)")
-	fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
+	return apiCommand{
+		name: "get-service-last-accessed-details", op: "GetServiceLastAccessedDetails",
+		required: []string{"job-id"},
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.JobID, "job-id", "", "job id")
+			fs.Var(&maxItems, "max-items", "page size (1-1000, default 100)")
+			fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
+		},
+		call: func(ctx context.Context, eng *engine.Engine) (any, error) {
+			in.MaxItems = maxItems.value
+			return eng.GetServiceLastAccessedDetails(ctx, in)
+		},
 	}
-	if len(pos) != 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
-	}
-	if !flagGiven(fs, "job-id") {
-		return usageErrorf("the following arguments are required: --job-id")
-	}
-	in.MaxItems = maxItems.value
-	eng, _, closeAll, err := env.openEngine(commandLine("iam", "get-service-last-accessed-details"), engine.Options{})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	out, err := eng.GetServiceLastAccessedDetails(ctx, in)
-	if err != nil {
-		return inOperation(op, err)
-	}
-	if err := env.printJSON(out); err != nil {
-		return err
-	}
-	return closeAll()
 }
 
-func runGetServiceLastAccessedDetailsWithEntities(ctx context.Context, env *env, args []string) error {
-	const op = "GetServiceLastAccessedDetailsWithEntities"
-	fs := env.newFlagSet("iam get-service-last-accessed-details-with-entities")
+func getServiceLastAccessedDetailsWithEntities() apiCommand {
 	var in engine.GetServiceLastAccessedDetailsWithEntitiesInput
 	var maxItems optionalInt
-	fs.StringVar(&in.JobID, "job-id", "", "job id")
-	fs.StringVar(&in.ServiceNamespace, "service-namespace", "", "service namespace, e.g. s3")
-	fs.Var(&maxItems, "max-items", "page size (1-1000, default 100)")
-	fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
+	return apiCommand{
+		name: "get-service-last-accessed-details-with-entities", op: "GetServiceLastAccessedDetailsWithEntities",
+		required: []string{"job-id", "service-namespace"},
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.JobID, "job-id", "", "job id")
+			fs.StringVar(&in.ServiceNamespace, "service-namespace", "", "service namespace, e.g. s3")
+			fs.Var(&maxItems, "max-items", "page size (1-1000, default 100)")
+			fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
+		},
+		call: func(ctx context.Context, eng *engine.Engine) (any, error) {
+			in.MaxItems = maxItems.value
+			return eng.GetServiceLastAccessedDetailsWithEntities(ctx, in)
+		},
 	}
-	if len(pos) != 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
-	}
-	if missing := missingFlags(fs, "job-id", "service-namespace"); missing != "" {
-		return usageErrorf("the following arguments are required: %s", missing)
-	}
-	in.MaxItems = maxItems.value
-	eng, _, closeAll, err := env.openEngine(commandLine("iam", "get-service-last-accessed-details-with-entities"), engine.Options{})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	out, err := eng.GetServiceLastAccessedDetailsWithEntities(ctx, in)
-	if err != nil {
-		return inOperation(op, err)
-	}
-	if err := env.printJSON(out); err != nil {
-		return err
-	}
-	return closeAll()
 }
 
 func runListPoliciesGrantingServiceAccess(ctx context.Context, env *env, args []string) error {
-	const op = "ListPoliciesGrantingServiceAccess"
 	// --service-namespaces takes one or more values, as in the AWS CLI.
 	namespaces, given, args, err := takeListFlag(args, "service-namespaces")
 	if err != nil {
 		return err
 	}
-	fs := env.newFlagSet("iam list-policies-granting-service-access")
 	var in engine.ListPoliciesGrantingServiceAccessInput
-	fs.StringVar(&in.Arn, "arn", "", "ARN of an IAM user, group or role")
-	fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usageErrorf("unexpected argument %q", pos[0])
-	}
-	var missing []string
-	if !flagGiven(fs, "arn") {
-		missing = append(missing, "--arn")
-	}
-	if !given {
-		missing = append(missing, "--service-namespaces")
-	}
-	if len(missing) > 0 {
-		return usageErrorf("the following arguments are required: %s", strings.Join(missing, ", "))
-	}
-	in.ServiceNamespaces = namespaces
-	eng, _, closeAll, err := env.openEngine(commandLine("iam", "list-policies-granting-service-access"), engine.Options{})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	out, err := eng.ListPoliciesGrantingServiceAccess(ctx, in)
-	if err != nil {
-		return inOperation(op, err)
-	}
-	if err := env.printJSON(out); err != nil {
-		return err
-	}
-	return closeAll()
+	return apiCommand{
+		name: "list-policies-granting-service-access", op: "ListPoliciesGrantingServiceAccess",
+		required: []string{"arn"},
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in.Arn, "arn", "", "ARN of an IAM user, group or role")
+			fs.StringVar(&in.Marker, "marker", "", "marker from the previous page")
+		},
+		missing: func() []string {
+			if !given {
+				return []string{"--service-namespaces"}
+			}
+			return nil
+		},
+		call: func(ctx context.Context, eng *engine.Engine) (any, error) {
+			in.ServiceNamespaces = namespaces
+			return eng.ListPoliciesGrantingServiceAccess(ctx, in)
+		},
+	}.run(ctx, env, args)
 }
 
 // takeListFlag removes --name V1 V2 … (values up to the next argument that
@@ -239,22 +169,4 @@ func takeListFlag(args []string, name string) (values []string, given bool, rest
 		}
 	}
 	return values, given, rest, nil
-}
-
-// flagGiven reports whether the flag was on the command line.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
-}
-
-// missingFlags lists the required flags not given, as "--a, --b".
-func missingFlags(fs *flag.FlagSet, names ...string) string {
-	var missing []string
-	for _, n := range names {
-		if !flagGiven(fs, n) {
-			missing = append(missing, "--"+n)
-		}
-	}
-	return strings.Join(missing, ", ")
 }
