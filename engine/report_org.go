@@ -262,10 +262,22 @@ func (e *Engine) finishOrgJob(j *job, services []catalog.Service, results []serv
 		}
 		details[i] = d
 	}
+	e.completeJob(j, func(done *job) { done.AccessDetails = details })
+}
+
+// settleJob stores a job's final state: its request, the status, the
+// completion time and what fill adds (the result or the failure).
+func (e *Engine) settleJob(j *job, status string, fill func(*job)) error {
 	done := NewTimestamp(e.clock.Now().Truncate(time.Millisecond))
-	finished := &job{ID: j.ID, Kind: j.Kind, Owner: j.Owner, Status: JobCompleted, Created: j.Created, Completed: &done,
-		EntityPath: j.EntityPath, PolicyID: j.PolicyID, AccessDetails: details}
-	if err := e.jobs.put(finished); err != nil {
+	final := &job{ID: j.ID, Kind: j.Kind, Owner: j.Owner, Status: status, Created: j.Created, Completed: &done,
+		EntityPath: j.EntityPath, PolicyID: j.PolicyID, ARN: j.ARN, JobType: j.JobType}
+	fill(final)
+	return e.jobs.put(final)
+}
+
+// completeJob stores a job's result, or marks it FAILED if that fails.
+func (e *Engine) completeJob(j *job, fill func(*job)) {
+	if err := e.settleJob(j, JobCompleted, fill); err != nil {
 		e.opts.Logger.Error("report job could not be stored", "job", j.ID, "err", err)
 		e.failJob(j, err)
 	}
@@ -273,11 +285,10 @@ func (e *Engine) finishOrgJob(j *job, services []catalog.Service, results []serv
 
 // failJob marks a job FAILED with the reason; best effort.
 func (e *Engine) failJob(j *job, cause error) {
-	done := NewTimestamp(e.clock.Now().Truncate(time.Millisecond))
-	failed := &job{ID: j.ID, Kind: j.Kind, Owner: j.Owner, Status: JobFailed, Created: j.Created, Completed: &done,
-		EntityPath: j.EntityPath, PolicyID: j.PolicyID,
-		Error: &ErrorDetails{Code: internalFailureCode, Message: "The report job failed: " + cause.Error()}}
-	if err := e.jobs.put(failed); err != nil {
+	err := e.settleJob(j, JobFailed, func(f *job) {
+		f.Error = &ErrorDetails{Code: internalFailureCode, Message: "The report job failed: " + cause.Error()}
+	})
+	if err != nil {
 		e.opts.Logger.Error("report job failure could not be stored", "job", j.ID, "err", err)
 	}
 }

@@ -236,7 +236,7 @@ func (r *serviceReportRun) finish() {
 	}()
 	defer func() {
 		if p := recover(); p != nil {
-			e.failServiceJob(j, fmt.Errorf("internal error: %v", p))
+			e.failJob(j, fmt.Errorf("internal error: %v", p))
 		}
 	}()
 	if e.beforeFinish != nil {
@@ -245,32 +245,15 @@ func (r *serviceReportRun) finish() {
 	plan := planServices(r.cat, r.sub, r.granularity)
 	c := newServiceCompute(plan, r.sub, r.start, r.end)
 	if err := c.run(r.snaps, r.pending, &e.rowCache, r.gen); err != nil {
-		e.failServiceJob(j, err)
+		e.failJob(j, err)
 		return
 	}
 	details, table := c.results()
 	if err := e.store.PutMeta(jobEntitiesMeta(j.ID), table); err != nil {
-		e.failServiceJob(j, err)
+		e.failJob(j, err)
 		return
 	}
-	done := NewTimestamp(e.clock.Now().Truncate(time.Millisecond))
-	finished := &job{ID: j.ID, Kind: j.Kind, Owner: j.Owner, Status: JobCompleted, Created: j.Created, Completed: &done,
-		ARN: j.ARN, JobType: j.JobType, ServicesLastAccessed: details}
-	if err := e.jobs.put(finished); err != nil {
-		e.opts.Logger.Error("report job could not be stored", "job", j.ID, "err", err)
-		e.failServiceJob(j, err)
-	}
-}
-
-// failServiceJob marks a job FAILED with the reason; best effort.
-func (e *Engine) failServiceJob(j *job, cause error) {
-	done := NewTimestamp(e.clock.Now().Truncate(time.Millisecond))
-	failed := &job{ID: j.ID, Kind: j.Kind, Owner: j.Owner, Status: JobFailed, Created: j.Created, Completed: &done,
-		ARN: j.ARN, JobType: j.JobType,
-		Error: &ErrorDetails{Code: internalFailureCode, Message: "The report job failed: " + cause.Error()}}
-	if err := e.jobs.put(failed); err != nil {
-		e.opts.Logger.Error("report job failure could not be stored", "job", j.ID, "err", err)
-	}
+	e.completeJob(j, func(done *job) { done.ServicesLastAccessed = details })
 }
 
 // GetServiceLastAccessedDetails returns a job's status and one page of its
