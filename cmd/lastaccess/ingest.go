@@ -21,7 +21,7 @@ func runIngest(ctx context.Context, env *env, args []string) error {
 	}
 	opts := ingest.Options{Stdin: env.stdin, Progress: env.stderr, NoProgress: *noProgress}
 	if *server != "" {
-		return ingestToServer(ctx, env, *server, paths, opts)
+		return ingestViaServer(ctx, env, *server, paths, opts)
 	}
 	eng, _, closeAll, err := env.openEngine(commandLine("ingest"), engine.Options{})
 	if err != nil {
@@ -42,8 +42,4 @@ func runIngest(ctx context.Context, env *env, args []string) error {
 		return &partialError{fmt.Sprintf("ingest finished with errors: %d files failed, %d malformed records", sum.FilesFailed, sum.Malformed)}
 	}
 	return nil
-}
-
-func ingestToServer(ctx context.Context, env *env, server string, paths []string, opts ingest.Options) error {
-	return usageErrorf("ingest --server is not available yet")
 }

@@ -1,0 +1,122 @@
+package sqlfront
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"lastaccess/engine"
+	"lastaccess/ingest"
+)
+
+// Procedures that store data sent over SQL.
+const (
+	procIngestEvents       = "ingest_events"
+	procImportOrganization = "import_organization"
+)
+
+func ingestProcedures() []*procedure {
+	return []*procedure{
+		{
+			name:     procIngestEvents,
+			params:   []string{"json_text"},
+			required: 1,
+			admin:    true,
+			schema: resultSchema(procIngestEvents,
+				column("", "Records", typeBigCount, false),
+				column("", "Events", typeBigCount, false),
+				column("", "Ingested", typeBigCount, false),
+				column("", "Duplicates", typeBigCount, false),
+				column("", "Skipped", typeBigCount, false),
+				column("", "Malformed", typeBigCount, false),
+				column("", "SkippedByReason", typeJSON, false),
+				column("", "UnknownEventSources", typeJSON, false),
+			),
+			run: ingestEvents,
+		},
+		{
+			name:     procImportOrganization,
+			params:   []string{"json_text"},
+			required: 1,
+			admin:    true,
+			schema: resultSchema(procImportOrganization,
+				column("", "Id", typeID, false),
+				column("", "MasterAccountId", typeID, false),
+				column("", "Roots", typeCount, false),
+				column("", "OrganizationalUnits", typeCount, false),
+				column("", "Accounts", typeCount, false),
+				column("", "Policies", typeCount, false),
+			),
+			run: func(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
+				if a.str(0) == "" {
+					return nil, validationError("null", "jsonText", "Member must not be null")
+				}
+				org, err := f.eng.ImportOrganization([]byte(a.str(0)))
+				if err != nil {
+					return nil, err
+				}
+				return []sql.Row{{org.ID, org.ManagementAccountID, int32(1),
+					int32(len(org.OrganizationalUnits())), int32(len(org.Accounts())), int32(len(org.Policies()))}}, nil
+			},
+		},
+	}
+}
+
+// maxIngestErrors is how many record errors an ingest_events error names.
+const maxIngestErrors = 5
+
+// ingestEvents stores the access events of a JSON text of CloudTrail
+// records (a {"Records":[…]} document, a JSON array or NDJSON), through
+// the same parser as file ingest. A call is all or nothing: any malformed
+// record fails it, naming the records, and stores nothing.
+func ingestEvents(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
+	text := a.str(0)
+	if text == "" {
+		return nil, validationError("null", "jsonText", "Member must not be null")
+	}
+	events, sum, errs := ingest.ParseRecords(procIngestEvents, []byte(text), f.eng.Catalog())
+	if len(errs) > 0 {
+		return nil, ingestInputError(errs)
+	}
+	if len(events) > 0 {
+		res, err := f.eng.Append(ctx, events)
+		if err != nil {
+			return nil, err
+		}
+		sum.AddAppendResult(res)
+	}
+	skipped := sum.Skipped
+	if skipped == nil {
+		skipped = map[ingest.SkipReason]int64{}
+	}
+	unknown := sum.UnknownEventSources
+	if unknown == nil {
+		unknown = map[string]int64{}
+	}
+	return []sql.Row{{sum.Records, sum.Events, sum.Ingested, sum.Duplicates, sum.SkippedTotal(), sum.Malformed,
+		jsonValue(skipped), jsonValue(unknown)}}, nil
+}
+
+// ingestInputError words the parse errors of ingest_events as one
+// InvalidInput error.
+func ingestInputError(errs []error) error {
+	msg := ""
+	for i, err := range errs {
+		if i == maxIngestErrors {
+			msg += fmt.Sprintf("; and %d more", len(errs)-i)
+			break
+		}
+		if i > 0 {
+			msg += "; "
+		}
+		msg += err.Error()
+	}
+	var fe *ingest.FileError
+	if len(errs) == 1 && errors.As(errs[0], &fe) {
+		msg = "The JSON text is not CloudTrail records: " + msg
+	} else {
+		msg = fmt.Sprintf("%d malformed record(s), nothing was stored: %s", len(errs), msg)
+	}
+	return &engine.Error{Code: engine.CodeInvalidInput, Message: msg}
+}
