@@ -6,7 +6,7 @@ LISTEN    ?= 127.0.0.1:3306
 FUZZTIME  ?= 60s
 PKGS      := ./...
 
-.PHONY: build run test test-go bench-smoke lint bench bench-peers fuzz crash clean
+.PHONY: build run test test-go test-race bench-smoke lint bench bench-peers fuzz crash clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/lastaccess
@@ -30,10 +30,16 @@ run: build
 	fi
 	./$(BIN) --data $(DATA) serve --listen $(LISTEN) --print-examples $(if $(LASTACCESS_PASSWORD),,--insecure-no-password)
 
-test: lint test-go bench-smoke
+test: lint test-go test-race bench-smoke
 
 test-go:
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The concurrent load test (32 MySQL clients while an ingest streams in)
+# under the race detector, at its small size; LASTACCESS_LOAD=large for
+# the larger one.
+test-race:
+	$(GO) test -race -count=1 -run '^TestConcurrentLoad$$' -timeout 10m ./sqlfront/
 
 # Every benchmark once on small data, so they cannot rot.
 bench-smoke:

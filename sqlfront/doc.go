@@ -11,15 +11,25 @@
 //	provider.go          DatabaseProvider and the lastaccess Database
 //	procedures.go        the procedure registry and its overloads
 //	procedures_org.go    generate/get_organizations_access_report
+//	procedures_iam.go    generate/get_service_last_accessed_details,
+//	                     …_with_entities, list_policies_granting_service_access,
+//	                     import_authorization_details
 //	procedures_ingest.go ingest_events, import_organization
 //	table.go             shared table plumbing: partitions, scan iterators
 //	table_org_reports.go organizations_access_reports and _details
+//	table_service_reports.go service_last_accessed_reports, and the tables
+//	                     of rows below a service job (key lookup, key order)
+//	table_service_details.go services_last_accessed,
+//	                     tracked_actions_last_accessed
 //	table_events.go      access_events and its filter pushdown
 //	table_org.go         accounts, organizational_units, roots, policies,
 //	                     policy_targets; services
 //	index.go             ordered indexes and MySQL range evaluation
 //	sort_rule.go         the analyzer rule that reads rows in index order
 //	                     after an equality prefix (drops the Sort)
+//	access_rule.go       the analyzer rule that refuses the server's files
+//	                     (LOAD_FILE, INTO OUTFILE, LOAD DATA INFILE) to all
+//	                     and SET GLOBAL to the read-only user
 //	values.go            DATETIME(6), JSON and DECIMAL values
 //	values_json.go       the AccessDetails encoder (a Get page's hot spot)
 //	errors.go            the one mapping of errors to MySQL errors
@@ -30,10 +40,14 @@
 // A procedure is a *procedure (procedures.go): its parameter names, how
 // many are required (the rest make the short overloads), whether it
 // changes data (admin: refused to the read-only user), its result schema
-// and a run function over the engine. The IAM entity reports of SPEC
-// §4.2 are added as one more file (procedures_iam.go returning their
-// []*procedure, appended in newFrontend) and, for their tables, one more
-// table file registered in newDatabase.
+// and a run function over the engine. Each file of procedures returns its
+// []*procedure, appended in newFrontend; each table file's constructors
+// are registered in newDatabase.
+//
+// list_policies_granting_service_access flattens the API's nested answer
+// into one row per namespace and policy (a namespace no policy grants is
+// one row with NULL policy columns) and repeats the page's IsTruncated
+// and Marker on every row.
 //
 // Tables are views over the engine: nothing is copied into memory tables.
 // A lookup by JobId reads one job; a filter on access_events becomes an

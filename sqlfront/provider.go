@@ -34,6 +34,7 @@ func newFrontend(eng *engine.Engine, users []User) *frontend {
 	var procs []*procedure
 	procs = append(procs, orgReportProcedures()...)
 	procs = append(procs, ingestProcedures()...)
+	procs = append(procs, iamReportProcedures()...)
 	f.procs = newProcedureSet(f, procs...)
 	return f
 }
@@ -100,6 +101,9 @@ func newDatabase(f *frontend) *database {
 	}
 	add(newOrgReportsTable(f))
 	add(newOrgDetailsTable(f))
+	for _, t := range newServiceReportTables(f) {
+		add(t)
+	}
 	add(newEventsTable(f))
 	for _, t := range newOrgTables(f) {
 		add(t)

@@ -84,6 +84,7 @@ func NewServer(eng *engine.Engine, opts Options) (*Server, error) {
 	pro := newProvider(f)
 	a := analyzer.NewBuilder(pro).
 		AddPostAnalyzeRule(orderFromKeyRuleID, orderFromKey).
+		AddPreAnalyzeRule(serverAccessRuleID, f.serverAccess).
 		Build()
 	e := sqle.New(a, &sqle.Config{})
 	setupUsers(e.Analyzer.Catalog.MySQLDb, opts.Users)

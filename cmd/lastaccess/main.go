@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets
@@ -34,7 +35,8 @@ func main() {
 
 // startProfiles writes CPU and heap profiles when LASTACCESS_CPUPROFILE /
 // LASTACCESS_MEMPROFILE name files: how performance work looks inside a
-// real run.
+// real run. The heap profile is taken at exit, or after
+// LASTACCESS_MEMPROFILE_AFTER (a duration) to see a long run mid-way.
 func startProfiles() func() {
 	var cpu *os.File
 	if path := os.Getenv("LASTACCESS_CPUPROFILE"); path != "" {
@@ -42,17 +44,26 @@ func startProfiles() func() {
 			cpu = f
 		}
 	}
+	heapPath := os.Getenv("LASTACCESS_MEMPROFILE")
+	writeHeap := func() {
+		if f, err := os.Create(heapPath); err == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	after, err := time.ParseDuration(os.Getenv("LASTACCESS_MEMPROFILE_AFTER"))
+	if heapPath != "" && err == nil {
+		time.AfterFunc(after, writeHeap)
+		heapPath, writeHeap = "", nil
+	}
 	return func() {
 		if cpu != nil {
 			pprof.StopCPUProfile()
 			cpu.Close()
 		}
-		if path := os.Getenv("LASTACCESS_MEMPROFILE"); path != "" {
-			if f, err := os.Create(path); err == nil {
-				runtime.GC()
-				_ = pprof.WriteHeapProfile(f)
-				f.Close()
-			}
+		if heapPath != "" {
+			writeHeap()
 		}
 	}
 }
