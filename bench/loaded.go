@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,7 +23,9 @@ type Loaded struct {
 func LoadIngested(tb testing.TB, name string) *Loaded {
 	tb.Helper()
 	d := LoadDataset(tb, name)
-	dir := d.Dir + "-data"
+	// The data directory's name carries the storage format, so a format
+	// change never reuses a stale one.
+	dir := fmt.Sprintf("%s-data-v%d", d.Dir, storage.FormatVersion)
 	done := filepath.Join(dir, "ingested")
 	if _, err := os.Stat(done); err == nil {
 		return &Loaded{Dataset: d, Dir: dir}

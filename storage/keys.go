@@ -39,7 +39,7 @@ const (
 
 // FormatVersion is the on-disk format this package reads and writes.
 // Opening a directory written with another version is refused.
-const FormatVersion = 1
+const FormatVersion = 2
 
 func metaKey(name string) []byte { return append([]byte{prefixMeta}, name...) }
 

@@ -290,12 +290,12 @@ func TestLatestEvent(t *testing.T) {
 func TestFormatVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := openTest(t, dir)
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("2")) }); err != nil {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("3")) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	_, err := Open(dir, DefaultOptions())
-	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 2; this lastaccess reads version 1") {
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 3; this lastaccess reads version 2") {
 		t.Fatalf("err = %v", err)
 	}
 }
