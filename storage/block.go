@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/klauspost/compress/zstd"
+
 	"lastaccess/engine"
 )
 
@@ -25,7 +27,55 @@ import (
 //
 // eventSource is stored as "" when it is "<ns>.amazonaws.com" and action
 // as "" when it equals eventName, the common cases.
+//
+// A stored block is one byte of kind then the encoding above: raw, or
+// compressed with zstd. Blocks are compressed here, once, rather than by
+// Badger: Badger compresses every table at every compaction level, and its
+// table builders hold a table's uncompressed data, which for data this
+// compressible meant hundreds of megabytes of builders.
 const blockVersion = 1
+
+const (
+	blockRaw  = 0x00
+	blockZstd = 0x01
+	// minCompressBlock is the encoded size below which compressing gains
+	// too little to pay for itself.
+	minCompressBlock = 256
+)
+
+var (
+	blockEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+	blockDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderLowmem(true))
+)
+
+// packBlock returns the stored form of an encoded block.
+func packBlock(encoded []byte) []byte {
+	if len(encoded) >= minCompressBlock {
+		packed := blockEncoder.EncodeAll(encoded, []byte{blockZstd})
+		if len(packed) < len(encoded) {
+			return packed
+		}
+	}
+	return append([]byte{blockRaw}, encoded...)
+}
+
+// unpackBlock returns the encoding of a stored block.
+func unpackBlock(stored []byte) ([]byte, error) {
+	if len(stored) == 0 {
+		return nil, errCorruptBlock
+	}
+	switch stored[0] {
+	case blockRaw:
+		return stored[1:], nil
+	case blockZstd:
+		out, err := blockDecoder.DecodeAll(stored[1:], nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errCorruptBlock, err)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: unknown block kind %#x", errCorruptBlock, stored[0])
+}
 
 const (
 	flagServiceLinked = 1 << 3
@@ -165,8 +215,12 @@ func (r *blockReader) bytes(n uint64) []byte {
 	return out
 }
 
-// decodeBlock decodes a block of account and ns into events.
-func decodeBlock(account, ns string, value []byte) ([]engine.Event, error) {
+// decodeBlock decodes a stored block of account and ns into events.
+func decodeBlock(account, ns string, stored []byte) ([]engine.Event, error) {
+	value, err := unpackBlock(stored)
+	if err != nil {
+		return nil, err
+	}
 	r := &blockReader{b: value}
 	if v := r.bytes(1); r.err == nil && v[0] != blockVersion {
 		return nil, fmt.Errorf("storage: event block version %d", v[0])

@@ -231,7 +231,7 @@ func (b *appendBatch) writeBlocks(seq uint64) error {
 			chunk := evs[:min(len(evs), maxBlockEvents)]
 			evs = evs[len(chunk):]
 			key := blockKey(k.account, k.ns, chunk[0].Time, chunk[len(chunk)-1].Time, seq, uint16(part))
-			if err := b.txn.Set(key, encodeBlock(nil, k.ns, chunk)); err != nil {
+			if err := b.txn.Set(key, packBlock(encodeBlock(nil, k.ns, chunk))); err != nil {
 				return fmt.Errorf("storage: stage event block: %w", err)
 			}
 		}
@@ -268,7 +268,7 @@ func (b *appendBatch) rewriteRemoved() error {
 		if len(keep) == 0 {
 			err = b.txn.Delete([]byte(key))
 		} else {
-			err = b.txn.Set([]byte(key), encodeBlock(nil, p.ns, keep))
+			err = b.txn.Set([]byte(key), packBlock(encodeBlock(nil, p.ns, keep)))
 		}
 		if err != nil {
 			return fmt.Errorf("storage: rewrite block: %w", err)

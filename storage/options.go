@@ -16,7 +16,7 @@ type Options struct {
 	// NumMemtables is how many memtables may be held before writes stall.
 	// Default 2.
 	NumMemtables int
-	// BlockCacheSize caches decompressed table blocks for reads. Default 32 MiB.
+	// BlockCacheSize caches table blocks for reads. Default 32 MiB.
 	BlockCacheSize int64
 	// IndexCacheSize caches table indexes and bloom filters. Default 16 MiB.
 	IndexCacheSize int64

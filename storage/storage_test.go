@@ -68,7 +68,7 @@ func TestBlockRoundTrip(t *testing.T) {
 	want[2].PrincipalType = engine.PrincipalRoot
 	ptrs := []*engine.Event{&want[2], &want[0], &want[1]}
 	sortEvents(ptrs)
-	got, err := decodeBlock("123456789012", "lambda", encodeBlock(nil, "lambda", ptrs))
+	got, err := decodeBlock("123456789012", "lambda", packBlock(encodeBlock(nil, "lambda", ptrs)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,10 @@ func TestBlockRoundTrip(t *testing.T) {
 
 func TestDecodeCorruptBlock(t *testing.T) {
 	ev := event("x", time.Unix(1, 0), "1", "s3")
-	val := encodeBlock(nil, "s3", []*engine.Event{&ev})
+	val := packBlock(encodeBlock(nil, "s3", []*engine.Event{&ev}))
+	if val[0] != blockRaw {
+		t.Fatal("a one-event block was compressed")
+	}
 	for i := 0; i < len(val); i++ {
 		if _, err := decodeBlock("1", "s3", val[:i]); err == nil {
 			t.Fatalf("truncated block of %d bytes decoded", i)
@@ -99,6 +102,27 @@ func TestDecodeCorruptBlock(t *testing.T) {
 	}
 	if _, err := decodeBlock("1", "s3", append(val, 0)); err == nil {
 		t.Fatal("block with trailing bytes decoded")
+	}
+	// A compressed block: round trip, then damage.
+	var many []*engine.Event
+	for i := 0; i < 200; i++ {
+		e := event(fmt.Sprintf("id-%04d", i), time.Unix(int64(i), 0), "1", "s3")
+		many = append(many, &e)
+	}
+	packed := packBlock(encodeBlock(nil, "s3", many))
+	if packed[0] != blockZstd {
+		t.Fatal("a 200-event block was not compressed")
+	}
+	if evs, err := decodeBlock("1", "s3", packed); err != nil || len(evs) != 200 || evs[199].ID != "id-0199" {
+		t.Fatalf("compressed round trip: %d events, %v", len(evs), err)
+	}
+	for _, cut := range []int{1, len(packed) / 2, len(packed) - 1} {
+		if _, err := decodeBlock("1", "s3", packed[:cut]); err == nil {
+			t.Fatalf("compressed block cut at %d decoded", cut)
+		}
+	}
+	if _, err := decodeBlock("1", "s3", append([]byte{7}, packed[1:]...)); err == nil {
+		t.Fatal("unknown block kind decoded")
 	}
 	if _, err := parseBlockKey([]byte("b1")); err == nil {
 		t.Fatal("malformed key parsed")

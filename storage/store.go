@@ -146,8 +146,7 @@ func (s *Store) open(opts Options) error {
 		// Values above the threshold go to the value log; Badger requires it
 		// below the largest transaction (15% of a memtable).
 		WithValueThreshold(min(1<<20, opts.MemTableSize*15/100/2)).
-		WithCompression(options.ZSTD).
-		WithZSTDCompressionLevel(1).
+		WithCompression(options.None).
 		WithDetectConflicts(false).
 		WithSyncWrites(opts.SyncWrites).
 		WithMetricsEnabled(false)

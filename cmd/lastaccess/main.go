@@ -45,8 +45,8 @@ func startProfiles() func() {
 		}
 	}
 	heapPath := os.Getenv("LASTACCESS_MEMPROFILE")
-	writeHeap := func() {
-		if f, err := os.Create(heapPath); err == nil {
+	writeHeap := func(path string) {
+		if f, err := os.Create(path); err == nil {
 			runtime.GC()
 			_ = pprof.WriteHeapProfile(f)
 			f.Close()
@@ -54,8 +54,9 @@ func startProfiles() func() {
 	}
 	after, err := time.ParseDuration(os.Getenv("LASTACCESS_MEMPROFILE_AFTER"))
 	if heapPath != "" && err == nil {
-		time.AfterFunc(after, writeHeap)
-		heapPath, writeHeap = "", nil
+		path := heapPath
+		time.AfterFunc(after, func() { writeHeap(path) })
+		heapPath = ""
 	}
 	return func() {
 		if cpu != nil {
@@ -63,7 +64,7 @@ func startProfiles() func() {
 			cpu.Close()
 		}
 		if heapPath != "" {
-			writeHeap()
+			writeHeap(heapPath)
 		}
 	}
 }
