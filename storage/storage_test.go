@@ -434,3 +434,31 @@ func TestRollupRowsAndJournal(t *testing.T) {
 		t.Fatalf("after clear: rows %v journal %v", rows, journal)
 	}
 }
+
+// A process killed between creating a memtable or value-log file and
+// writing its header leaves a 0-byte file, which Badger v4 refuses to
+// open (dgraph-io/badger#2207). The crash harness met it; Open must
+// recover, keeping every committed event.
+func TestOpenAfterCrashLeftEmptyLogFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	events := []engine.Event{event("a", at, "111122223333", "s3"), event("b", at.Add(time.Second), "111122223333", "iam")}
+	if fresh := appendAll(t, s, events...); fresh != 2 {
+		t.Fatalf("fresh = %d", fresh)
+	}
+	s.Close()
+	for _, name := range []string{"00042.mem", "000042.vlog"} {
+		if err := os.WriteFile(filepath.Join(dir, dbDir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(dir, DefaultOptions())
+	if err != nil {
+		t.Fatalf("open after a crash left empty log files: %v", err)
+	}
+	defer s.Close()
+	if fresh := appendAll(t, s, events...); fresh != 0 {
+		t.Fatalf("after reopening, %d of the stored events were stored again", fresh)
+	}
+}

@@ -155,6 +155,9 @@ func (s *Store) open(opts Options) error {
 	// keeps up to 8 grown builders, and the default doubling per level made
 	// a 10 M-record ingest hold 250 MB of them.
 	bopts.TableSizeMultiplier = 1
+	if err := removeEmptyLogFiles(bopts.Dir); err != nil {
+		return err
+	}
 	db, err := badger.Open(bopts)
 	if err != nil {
 		return fmt.Errorf("storage: open %s: %w", s.dir, err)
@@ -171,6 +174,35 @@ func (s *Store) open(opts Options) error {
 		return err
 	}
 	s.writeOwner(opts.Owner)
+	return nil
+}
+
+// removeEmptyLogFiles deletes 0-byte memtable and value-log files. A
+// process killed between creating one and writing its header leaves such a
+// file, and Badger v4 then refuses to open the directory
+// (dgraph-io/badger#2207). An empty file holds no commit, so removing it
+// loses nothing.
+func removeEmptyLogFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("storage: read %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if e.IsDir() || (ext != ".mem" && ext != ".vlog") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Size() != 0 {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("storage: remove the empty log file a crash left: %w", err)
+		}
+	}
 	return nil
 }
 
