@@ -82,17 +82,13 @@ func (e *Engine) appendOnce(events []Event) (int, AppendResult, error) {
 	if n == 0 {
 		return 0, res, fmt.Errorf("engine: event %s does not fit in one transaction", events[0].ID)
 	}
-	var journal []byte
-	if !delta.empty() {
-		journal = encodeJournal(delta)
-	}
 	e.stateMu.Lock()
 	defer e.stateMu.Unlock()
-	seq, err := b.Commit(journal)
+	seq, err := b.Commit()
 	if err != nil {
 		return 0, AppendResult{}, err
 	}
-	if journal != nil {
+	if !delta.empty() {
 		e.pending.merge(delta)
 		e.pendingThrough = seq
 		if e.orgRollup != nil {
@@ -110,8 +106,9 @@ func (e *Engine) Flush() error {
 }
 
 // foldLocked writes the pending rollup changes into rows: each touched
-// account and principal row is read, merged and written back, then the
-// folded journal entries are deleted. Callers hold writeMu.
+// account and principal row is read, merged and written back, and the
+// rows are recorded as folded through the last pending commit. Callers
+// hold writeMu.
 func (e *Engine) foldLocked() error {
 	e.stateMu.RLock()
 	pending, through := e.pending, e.pendingThrough

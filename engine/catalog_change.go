@@ -57,7 +57,7 @@ func (e *Engine) rekeyLocked(ctx context.Context, cat *catalog.Catalog) (int, er
 				return err
 			}
 		}
-		if _, err := b.Commit(nil); err != nil {
+		if _, err := b.Commit(); err != nil {
 			return err
 		}
 		moved += len(changed) / 2

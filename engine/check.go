@@ -26,7 +26,7 @@ type CheckResult struct {
 const maxCheckProblems = 50
 
 // Check recomputes every rollup from the event log and compares it with
-// the stored rollups (rows merged with the journal). It writes nothing;
+// the stored rollups (rows merged with the pending changes). It writes nothing;
 // appends wait while it runs.
 func (e *Engine) Check(ctx context.Context) (CheckResult, error) {
 	var res CheckResult

@@ -70,7 +70,7 @@ type Engine struct {
 	org            *Organization
 	orgRollup      *orgRollup   // nil until a report needs it
 	pending        *rollupDelta // committed changes not yet folded into rows
-	pendingThrough uint64       // last journal sequence merged into pending
+	pendingThrough uint64       // last commit sequence merged into pending
 	iam            *iamState    // imported IAM entities; nil until first used (ensureIAM)
 
 	// rowCache holds decoded principal rollup rows for the entity reports;
@@ -87,8 +87,8 @@ type Engine struct {
 }
 
 // Open builds an engine over store: it loads the organization, the
-// catalog, the unfolded rollup journal, and settles jobs a previous
-// process left in progress.
+// catalog, the rollup changes of commits not yet folded into rows, and
+// settles jobs a previous process left in progress.
 func Open(store Store, opts Options) (*Engine, error) {
 	opts.setDefaults()
 	e := &Engine{
@@ -120,7 +120,7 @@ func Open(store Store, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("engine: finish interrupted rebuild: %w", err)
 		}
 	}
-	if err := e.loadJournal(); err != nil {
+	if err := e.loadUnfolded(); err != nil {
 		return nil, err
 	}
 	jobs, err := loadJobs(store, e.clock)
@@ -181,14 +181,15 @@ func (e *Engine) loadOrganization() error {
 	return nil
 }
 
-func (e *Engine) loadJournal() error {
-	return e.store.ScanJournal(func(seq uint64, entry []byte) error {
-		d, err := decodeJournal(entry)
-		if err != nil {
-			return fmt.Errorf("engine: rollup journal %d: %w", seq, err)
+// loadUnfolded replays the commits a previous process stored but did not
+// fold into rows (it crashed): their events are pushed into pending as the
+// appends did.
+func (e *Engine) loadUnfolded() error {
+	return e.store.ScanUnfolded(func(seq uint64, events []Event) error {
+		for i := range events {
+			e.pending.push(&events[i])
 		}
-		e.pending.merge(d)
-		e.pendingThrough = seq
+		e.pendingThrough = max(e.pendingThrough, seq)
 		return nil
 	})
 }
@@ -228,8 +229,8 @@ func (e *Engine) ImportOrganization(data []byte) (*Organization, error) {
 	return org, nil
 }
 
-// Close waits for running report jobs and folds the rollup journal into
-// rows, so the next open starts fast. It does not close the store.
+// Close waits for running report jobs and folds the pending rollup changes
+// into rows, so the next open starts fast. It does not close the store.
 func (e *Engine) Close() error {
 	select {
 	case <-e.closed:

@@ -62,8 +62,9 @@ func (te *testEnv) close() {
 	te.eng, te.store = nil, nil
 }
 
-// crash closes the store without letting the engine fold its journal, the
-// state a killed process leaves (Badger's own recovery replays its WAL).
+// crash closes the store without letting the engine fold its pending
+// rollup changes, the state a killed process leaves (Badger's own
+// recovery replays its WAL).
 func (te *testEnv) crash() {
 	te.t.Helper()
 	if err := te.store.Close(); err != nil {

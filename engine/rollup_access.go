@@ -55,9 +55,9 @@ func (p *principalAccess) merge(o principalAccess) bool {
 }
 
 // rollupDelta is a family of the two aggregates with an explicit merge:
-// one is built per append batch (and journaled), merged into the pending
+// one is built per append batch, merged into the pending
 // delta, and folded into persisted rows. Merging is idempotent and
-// order-independent, which is what makes replaying journals after a crash
+// order-independent, which is what makes replaying commits after a crash
 // safe.
 type rollupDelta struct {
 	org       map[orgKey]lastAccess

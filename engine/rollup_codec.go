@@ -92,59 +92,6 @@ func (r *byteReader) count(minBytes int) int {
 	return int(n)
 }
 
-// encodeJournal writes one batch's delta.
-func encodeJournal(d *rollupDelta) []byte {
-	w := &byteWriter{b: make([]byte, 0, 64+len(d.org)*40+len(d.principal)*64+d.actions*40)}
-	w.uvarint(rollupCodecVersion)
-	w.uvarint(uint64(len(d.org)))
-	for k, a := range d.org {
-		w.str(k.Account)
-		w.str(k.Namespace)
-		w.access(a)
-	}
-	w.uvarint(uint64(len(d.principal)))
-	for arn, m := range d.principal {
-		w.str(arn)
-		w.uvarint(uint64(len(m)))
-		for k, a := range m {
-			w.str(k.Namespace)
-			w.str(k.Action)
-			w.access(a.All)
-			w.access(a.Management)
-		}
-	}
-	return w.b
-}
-
-func decodeJournal(b []byte) (*rollupDelta, error) {
-	r := &byteReader{b: b}
-	if v := r.uvarint(); r.err == nil && v != rollupCodecVersion {
-		return nil, fmt.Errorf("engine: rollup journal version %d", v)
-	}
-	d := newRollupDelta()
-	n := r.count(5)
-	for i := 0; i < n && r.err == nil; i++ {
-		k := orgKey{Account: r.str(), Namespace: r.str()}
-		d.org[k] = r.access()
-	}
-	n = r.count(2)
-	for i := 0; i < n && r.err == nil; i++ {
-		arn := r.str()
-		m := r.count(6)
-		for j := 0; j < m && r.err == nil; j++ {
-			k := actionKey{Namespace: r.str(), Action: r.str()}
-			d.mergeAction(arn, k, principalAccess{All: r.access(), Management: r.access()})
-		}
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errCorruptRollup
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return d, nil
-}
-
 // nsAccess is one service's latest access in an account row.
 type nsAccess struct {
 	Namespace string

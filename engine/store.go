@@ -5,23 +5,26 @@ import "errors"
 // Store is what the engine needs from persistent storage. Package storage
 // implements it over Badger; the engine holds the only reference.
 type Store interface {
-	// NewAppend starts one atomic append of events and a rollup journal entry.
+	// NewAppend starts one atomic append of events.
 	NewAppend() AppendBatch
 	// Snapshot opens a consistent read view of everything committed so far.
 	Snapshot() Snapshot
 
 	// ScanRollupRows calls fn for every persisted rollup row of a kind.
 	ScanRollupRows(kind byte, fn func(name string, value []byte) error) error
-	// ScanJournal calls fn for every journal entry not yet folded into
-	// rows, in commit order.
-	ScanJournal(fn func(seq uint64, entry []byte) error) error
-	// WriteRollups stores rows and then deletes the journal entries with
-	// sequence numbers up to and including journalsThrough. It may use
-	// several commits: rows and journals merge idempotently, so any prefix
-	// of it that survives a crash leaves state that loads correctly.
-	WriteRollups(rows []RollupRow, journalsThrough uint64) error
-	// ClearRollups deletes every rollup row and journal entry; rebuild
-	// uses it while no append runs.
+	// ScanUnfolded calls fn with the events of every commit the rows do
+	// not include yet (newer than the last foldedThrough WriteRollups
+	// recorded), in any order, possibly several calls per commit.
+	ScanUnfolded(fn func(seq uint64, events []Event) error) error
+	// WriteRollups stores rows and then, when foldedThrough is not 0,
+	// records that the rows include every commit up to foldedThrough. It
+	// may use several commits: rows and replayed commits merge
+	// idempotently, so any prefix of it that survives a crash leaves state
+	// that loads correctly.
+	WriteRollups(rows []RollupRow, foldedThrough uint64) error
+	// ClearRollups deletes every rollup row and records the rows as
+	// folded through the last commit; rebuild uses it while no append
+	// runs, then recomputes the rows from the log.
 	ClearRollups() error
 
 	// Meta reads a small named value (nil, nil when absent); PutMeta writes
@@ -48,9 +51,9 @@ type AppendBatch interface {
 	Add(ev *Event) (fresh bool, err error)
 	// Remove stages the deletion of a stored event (catalog re-keying).
 	Remove(ev *Event) error
-	// Commit stores the staged events and the journal entry atomically and
-	// returns the journal entry's sequence number.
-	Commit(journal []byte) (seq uint64, err error)
+	// Commit stores the staged events atomically and returns the commit's
+	// sequence number.
+	Commit() (seq uint64, err error)
 	// Discard drops the batch; it is a no-op after Commit.
 	Discard()
 }

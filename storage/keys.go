@@ -11,13 +11,18 @@ import (
 
 // Key layout (docs/format/keys.md is the reference; keep both in step).
 //
-//	0x00 <name>                          meta values: format, secret, org, catalog, seq, iam/<account>
+// In the event log (events/):
+//
+//	0x00 "format"                        the format version
 //	'b' <account> 0x00 <ns> 0x00 <min:8> <max:8> <seq:8> <part:2>
 //	                                     a block of one commit's events of that account and service
 //	                                     whose times span [min, max] (value: block.go)
 //	'h' <seq:8>                          the sorted 64-bit hashes of the events of that commit
+//
+// In the state (db/):
+//
+//	0x00 <name>                          meta values: format, secret, org, catalog, seq, iam/<account>
 //	'r' <kind:1> <name>                  a rollup row (opaque to storage)
-//	'w' <seq:8>                          a rollup journal entry (opaque), one per append commit
 //	'j' <job id>                         a report job record (opaque)
 //	'J' <job id>                         present while the job is in progress
 //
@@ -32,14 +37,13 @@ const (
 	prefixBlock   = 'b'
 	prefixHashes  = 'h'
 	prefixRollup  = 'r'
-	prefixJournal = 'w'
 	prefixJob     = 'j'
 	prefixRunning = 'J'
 )
 
 // FormatVersion is the on-disk format this package reads and writes.
 // Opening a directory written with another version is refused.
-const FormatVersion = 2
+const FormatVersion = 3
 
 func metaKey(name string) []byte { return append([]byte{prefixMeta}, name...) }
 
@@ -133,6 +137,7 @@ func blockKey(account, ns string, minT, maxT int64, seq uint64, part uint16) []b
 type blockKeyParts struct {
 	account, ns string
 	minT, maxT  int64
+	seq         uint64 // the commit that wrote the block
 }
 
 func parseBlockKey(k []byte) (blockKeyParts, error) {
@@ -154,15 +159,12 @@ func parseBlockKey(k []byte) (blockKeyParts, error) {
 	p.ns = string(rest[:j])
 	rest = rest[j+1:]
 	p.minT, p.maxT = decodeTime(rest[:8]), decodeTime(rest[8:16])
+	p.seq = binary.BigEndian.Uint64(rest[16:24])
 	return p, nil
 }
 
 func hashesKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{prefixHashes}, seq)
-}
-
-func journalKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{prefixJournal}, seq)
 }
 
 func rollupKey(kind byte, name string) []byte {

@@ -13,12 +13,11 @@ import (
 )
 
 // Accounting that keeps a commit below Badger's transaction limits:
-// perEventBytes estimates an event's share of its block, and
-// journalReserve its share of the journal entry.
+// perEventBytes estimates an event's share of its block and of the
+// commit's hash list.
 const (
-	perEventBytes  = 96
-	perBlockBytes  = 256
-	journalReserve = 160
+	perEventBytes = 96 + 8
+	perBlockBytes = 256
 )
 
 type groupKey struct{ account, ns string }
@@ -45,7 +44,7 @@ type appendBatch struct {
 
 // NewAppend starts an append transaction.
 func (s *Store) NewAppend() engine.AppendBatch {
-	return &appendBatch{s: s, txn: s.db.NewTransaction(true), staged: make(map[string]struct{})}
+	return &appendBatch{s: s, txn: s.events.NewTransaction(true), staged: make(map[string]struct{})}
 }
 
 func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
@@ -77,7 +76,7 @@ func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 			return false, nil
 		}
 	}
-	size := int64(perEventBytes+len(ev.ID)) + journalReserve
+	size := int64(perEventBytes + len(ev.ID))
 	if b.size+size > b.s.maxBatchSize*6/10 {
 		return false, engine.ErrBatchFull
 	}
@@ -161,7 +160,11 @@ func (b *appendBatch) Remove(ev *engine.Event) error {
 	return nil
 }
 
-func (b *appendBatch) Commit(journal []byte) (uint64, error) {
+// Commit stores the staged blocks and their hash list in one transaction
+// of the event log. The rollups need no entry of their own: a commit
+// newer than the rows' folded sequence number is replayed from its blocks
+// (ScanUnfolded).
+func (b *appendBatch) Commit() (uint64, error) {
 	if b.done {
 		return 0, errors.New("storage: append batch already finished")
 	}
@@ -188,11 +191,6 @@ func (b *appendBatch) Commit(journal []byte) (uint64, error) {
 		}
 		if err := b.txn.Set(hashesKey(seq), v); err != nil {
 			return 0, fmt.Errorf("storage: stage event hashes: %w", err)
-		}
-	}
-	if len(journal) > 0 {
-		if err := b.txn.Set(journalKey(seq), journal); err != nil {
-			return 0, fmt.Errorf("storage: stage journal: %w", err)
 		}
 	}
 	if err := b.txn.Commit(); err != nil {

@@ -11,14 +11,22 @@ import (
 	"lastaccess/engine"
 )
 
+// snapshot reads the event log and the state as of its opening. The
+// engine opens snapshots while no append can commit, so the two agree.
 type snapshot struct {
-	txn *badger.Txn
+	txn   *badger.Txn // the event log
+	state *badger.Txn
 }
 
 // Snapshot opens a read-only view fixed at this moment.
-func (s *Store) Snapshot() engine.Snapshot { return &snapshot{txn: s.db.NewTransaction(false)} }
+func (s *Store) Snapshot() engine.Snapshot {
+	return &snapshot{txn: s.events.NewTransaction(false), state: s.db.NewTransaction(false)}
+}
 
-func (sn *snapshot) Close() { sn.txn.Discard() }
+func (sn *snapshot) Close() {
+	sn.txn.Discard()
+	sn.state.Discard()
+}
 
 // blockRef is a block found by its key. (Badger's items are valid only
 // until the iterator moves, so the key is kept and the value read later.)

@@ -27,19 +27,39 @@ func (s *Store) ScanRollupRows(kind byte, fn func(name string, value []byte) err
 	})
 }
 
-// ScanJournal streams the journal entries in sequence order.
-func (s *Store) ScanJournal(fn func(seq uint64, entry []byte) error) error {
-	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixJournal}, PrefetchValues: true, PrefetchSize: 16})
+// ScanUnfolded calls fn with the events of every commit newer than the
+// rows' folded sequence number: the rollup changes a crash kept from being
+// folded. Commits are found by the sequence number in their block keys,
+// so only keys are read to find them (the event log's LSM tree holds no
+// values); this runs only when the previous process did not fold.
+func (s *Store) ScanUnfolded(fn func(seq uint64, events []engine.Event) error) error {
+	folded, err := s.foldedSeq()
+	if err != nil {
+		return err
+	}
+	if s.currentSeq() <= folded {
+		return nil
+	}
+	return s.events.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixBlock}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
-			k := item.Key()
-			if len(k) != 9 {
-				return fmt.Errorf("storage: malformed journal key %q", k)
+			p, err := parseBlockKey(item.Key())
+			if err != nil {
+				return err
 			}
-			seq := binary.BigEndian.Uint64(k[1:])
-			if err := item.Value(func(v []byte) error { return fn(seq, v) }); err != nil {
+			if p.seq <= folded {
+				continue
+			}
+			var evs []engine.Event
+			if err := item.Value(func(v []byte) error {
+				evs, err = decodeBlock(p.account, p.ns, v)
+				return err
+			}); err != nil {
+				return fmt.Errorf("storage: read block of unfolded commit %d: %w", p.seq, err)
+			}
+			if err := fn(p.seq, evs); err != nil {
 				return err
 			}
 		}
@@ -49,7 +69,7 @@ func (s *Store) ScanJournal(fn func(seq uint64, entry []byte) error) error {
 
 // RollupRow reads one rollup row as of the snapshot.
 func (sn *snapshot) RollupRow(kind byte, name string) ([]byte, error) {
-	item, err := sn.txn.Get(rollupKey(kind, name))
+	item, err := sn.state.Get(rollupKey(kind, name))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, nil
 	}
@@ -59,39 +79,22 @@ func (sn *snapshot) RollupRow(kind byte, name string) ([]byte, error) {
 	return item.ValueCopy(nil)
 }
 
-// WriteRollups writes rows (in as many commits as needed), records the
-// folded sequence number, then deletes the folded journal entries.
-func (s *Store) WriteRollups(rows []engine.RollupRow, journalsThrough uint64) error {
+// WriteRollups writes rows (in as many commits as needed) and then, when
+// foldedThrough is not 0, records that the rows include every commit up
+// to it. A crash in between leaves rows that already hold some changes
+// the replay will merge again: merging is idempotent.
+func (s *Store) WriteRollups(rows []engine.RollupRow, foldedThrough uint64) error {
 	if err := s.ensureSpace(); err != nil {
 		return err
 	}
 	if err := s.writeRows(rows); err != nil {
 		return err
 	}
-	wb := s.db.NewWriteBatch()
-	defer wb.Cancel()
-	if err := wb.Set(keySeq, binary.BigEndian.AppendUint64(nil, s.currentSeq())); err != nil {
-		return fmt.Errorf("storage: write rollup sequence: %w", err)
-	}
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixJournal}})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().KeyCopy(nil)
-			if len(k) == 9 && binary.BigEndian.Uint64(k[1:]) > journalsThrough {
-				break
-			}
-			if err := wb.Delete(k); err != nil {
-				return err
-			}
-		}
+	if foldedThrough == 0 {
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("storage: delete folded journal entries: %w", err)
 	}
-	if err := wb.Flush(); err != nil {
-		return fmt.Errorf("storage: delete folded journal entries: %w", err)
+	if err := s.PutMeta("seq", binary.BigEndian.AppendUint64(nil, foldedThrough)); err != nil {
+		return fmt.Errorf("storage: record folded sequence: %w", err)
 	}
 	return nil
 }
@@ -126,9 +129,10 @@ func (s *Store) writeRows(rows []engine.RollupRow) error {
 	return nil
 }
 
-// ClearRollups drops all rollup rows and journal entries.
+// ClearRollups drops all rollup rows and records them as folded through
+// the last commit: the caller (rebuild) recomputes them from the log.
 func (s *Store) ClearRollups() error {
-	if err := s.db.DropPrefix([]byte{prefixRollup}, []byte{prefixJournal}); err != nil {
+	if err := s.db.DropPrefix([]byte{prefixRollup}); err != nil {
 		return fmt.Errorf("storage: drop rollups: %w", err)
 	}
 	return s.PutMeta("seq", binary.BigEndian.AppendUint64(nil, s.currentSeq()))

@@ -46,7 +46,7 @@ func appendAll(t *testing.T, s *Store, events ...engine.Event) (fresh int) {
 			fresh++
 		}
 	}
-	if _, err := b.Commit([]byte("journal")); err != nil {
+	if _, err := b.Commit(); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
 	return fresh
@@ -190,7 +190,7 @@ func TestBatchFullStagesNothingHalfway(t *testing.T) {
 			t.Fatal("batch never filled")
 		}
 	}
-	if _, err := b.Commit(nil); err != nil {
+	if _, err := b.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	next := event(fmt.Sprintf("id-%06d", len(added)), time.Unix(1, 0), "111111111111", "s3")
@@ -314,12 +314,12 @@ func TestLatestEvent(t *testing.T) {
 func TestFormatVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := openTest(t, dir)
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("3")) }); err != nil {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("4")) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	_, err := Open(dir, DefaultOptions())
-	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 3; this lastaccess reads version 2") {
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 4; this lastaccess reads version 3") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -390,17 +390,47 @@ func TestJobsAndRunningMarkers(t *testing.T) {
 	}
 }
 
-func TestRollupRowsAndJournal(t *testing.T) {
+// unfoldedIDs lists the event ids ScanUnfolded replays, by commit.
+func unfoldedIDs(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	err := s.ScanUnfolded(func(seq uint64, evs []engine.Event) error {
+		for _, ev := range evs {
+			out = append(out, fmt.Sprint(seq, ":", ev.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The rows record the commit they were folded through; the commits after
+// it are replayed from their blocks, across a restart, and a fold or a
+// clear ends the replay.
+func TestRollupRowsAndUnfoldedCommits(t *testing.T) {
 	dir := t.TempDir()
 	s := openTest(t, dir)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	var seqs []uint64
 	for i := 0; i < 3; i++ {
 		b := s.NewAppend()
-		seq, err := b.Commit([]byte(fmt.Sprintf("j%d", i)))
+		for _, ns := range []string{"s3", "iam"} {
+			ev := event(fmt.Sprintf("e%d-%s", i, ns), at.Add(time.Duration(i)*time.Hour), "111111111111", ns)
+			if _, err := b.Add(&ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seq, err := b.Commit()
 		if err != nil {
 			t.Fatal(err)
 		}
 		seqs = append(seqs, seq)
+	}
+	if got := unfoldedIDs(t, s); len(got) != 6 {
+		t.Fatalf("before any fold, replay %v", got)
 	}
 	if err := s.WriteRollups([]engine.RollupRow{{Kind: 'o', Name: "111111111111", Value: []byte("row")}}, seqs[1]); err != nil {
 		t.Fatal(err)
@@ -408,30 +438,40 @@ func TestRollupRowsAndJournal(t *testing.T) {
 	s.Close()
 	s = openTest(t, dir)
 	defer s.Close()
-	var journal []string
-	s.ScanJournal(func(seq uint64, e []byte) error { journal = append(journal, fmt.Sprint(seq, string(e))); return nil })
-	if !slices.Equal(journal, []string{fmt.Sprint(seqs[2], "j2")}) {
-		t.Fatalf("journal after fold: %v", journal)
+	want := []string{fmt.Sprint(seqs[2], ":e2-iam"), fmt.Sprint(seqs[2], ":e2-s3")}
+	if got := unfoldedIDs(t, s); !slices.Equal(got, want) {
+		t.Fatalf("after a fold through commit %d and a restart, replay %v, want %v", seqs[1], got, want)
 	}
 	// Sequence numbers keep growing after a fold and a restart.
 	b := s.NewAppend()
-	seq, _ := b.Commit([]byte("j3"))
-	if seq <= seqs[2] {
-		t.Fatalf("sequence went back: %d after %d", seq, seqs[2])
+	ev := event("e3", at, "222222222222", "s3")
+	if _, err := b.Add(&ev); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := b.Commit()
+	if err != nil || seq <= seqs[2] {
+		t.Fatalf("sequence went back: %d after %d (%v)", seq, seqs[2], err)
 	}
 	var rows []string
 	s.ScanRollupRows('o', func(name string, v []byte) error { rows = append(rows, name+"="+string(v)); return nil })
 	if !slices.Equal(rows, []string{"111111111111=row"}) {
 		t.Fatalf("rows %v", rows)
 	}
+	// A rebuild clears the rows and recomputes them from every commit.
 	if err := s.ClearRollups(); err != nil {
 		t.Fatal(err)
 	}
-	rows, journal = nil, nil
+	rows = nil
 	s.ScanRollupRows('o', func(name string, v []byte) error { rows = append(rows, name); return nil })
-	s.ScanJournal(func(seq uint64, e []byte) error { journal = append(journal, string(e)); return nil })
-	if len(rows)+len(journal) != 0 {
-		t.Fatalf("after clear: rows %v journal %v", rows, journal)
+	if got := unfoldedIDs(t, s); len(rows)+len(got) != 0 {
+		t.Fatalf("after clear: rows %v, replay %v", rows, got)
+	}
+	// Writing rows without a sequence number (rebuild) keeps the record.
+	if err := s.WriteRollups([]engine.RollupRow{{Kind: 'o', Name: "222222222222", Value: []byte("row")}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := unfoldedIDs(t, s); len(got) != 0 {
+		t.Fatalf("after rows written without a sequence number: replay %v", got)
 	}
 }
 

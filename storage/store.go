@@ -20,11 +20,26 @@ import (
 	"lastaccess/engine"
 )
 
-// Store is the Badger-backed implementation of engine.Store.
+// Store is the Badger-backed implementation of engine.Store. It keeps two
+// Badger databases in the data directory:
+//
+//   - events/ (the event log): event blocks and their dedupe hash lists,
+//     written once and never changed (catalog re-keying aside). Values go
+//     to Badger's value log, so the LSM tree holds only keys and pointers
+//     and compactions never copy event data;
+//   - db/ (the state): format, meta values, rollup rows, report jobs:
+//     small, rewritten values, kept in the LSM tree, where a rewrite
+//     leaves no value-log garbage behind.
+//
+// An append is one transaction of the event log. The rollups follow from
+// the log: rows record the commit sequence number they were folded
+// through, and the commits after it are replayed from their blocks at
+// open (ScanUnfolded).
 type Store struct {
-	dir  string
-	db   *badger.DB
-	lock *flock.Flock
+	dir    string
+	db     *badger.DB // the state
+	events *badger.DB // the event log
+	lock   *flock.Flock
 
 	maxBatchSize  int64
 	maxBatchCount int64
@@ -60,6 +75,7 @@ const (
 	lockFile  = "lastaccess.lock"
 	ownerFile = "lastaccess.owner"
 	dbDir     = "db"
+	eventsDir = "events"
 )
 
 // owner is what a process holding the directory writes for others to read.
@@ -129,12 +145,39 @@ func describeOwner(dir string) string {
 }
 
 func (s *Store) open(opts Options) error {
-	bopts := badger.DefaultOptions(filepath.Join(s.dir, dbDir)).
+	var err error
+	if s.db, err = openBadger(stateOptions(filepath.Join(s.dir, dbDir), opts)); err != nil {
+		return fmt.Errorf("storage: open %s: %w", s.dir, err)
+	}
+	if err := checkFormat(s.db, s.dir, true); err != nil {
+		_ = s.db.Close()
+		return err
+	}
+	if s.events, err = openBadger(eventLogOptions(filepath.Join(s.dir, eventsDir), opts)); err != nil {
+		_ = s.db.Close()
+		return fmt.Errorf("storage: open %s: %w", s.dir, err)
+	}
+	if err := checkFormat(s.events, s.dir, false); err == nil {
+		err = s.loadSeq()
+	}
+	if err != nil {
+		_ = s.events.Close()
+		_ = s.db.Close()
+		return err
+	}
+	s.maxBatchSize = s.events.MaxBatchSize()
+	s.maxBatchCount = s.events.MaxBatchCount()
+	s.writeOwner(opts.Owner)
+	return nil
+}
+
+// baseOptions are what both databases share: memory bounded for an
+// embedded default (see Options), no Badger compression (event blocks are
+// compressed once when written; the state is small).
+func baseOptions(dir string, opts Options) badger.Options {
+	bopts := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{opts.Logger}).
-		WithMemTableSize(opts.MemTableSize).
 		WithNumMemtables(opts.NumMemtables).
-		WithBlockCacheSize(opts.BlockCacheSize).
-		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumCompactors(opts.NumCompactors).
 		WithNumLevelZeroTables(4).
 		WithNumLevelZeroTablesStall(10).
@@ -142,39 +185,54 @@ func (s *Store) open(opts Options) error {
 		// 32 KiB blocks: a 27% smaller directory than 4 KiB ones, and faster
 		// table builds (measured on 1 M records).
 		WithBlockSize(32 << 10).
-		WithValueLogFileSize(256 << 20).
-		// Values above the threshold go to the value log; Badger requires it
-		// below the largest transaction (15% of a memtable).
-		WithValueThreshold(min(1<<20, opts.MemTableSize*15/100/2)).
 		WithCompression(options.None).
 		WithDetectConflicts(false).
 		WithSyncWrites(opts.SyncWrites).
 		WithMetricsEnabled(false)
 	// Every level uses 1 MiB tables: a table builder holds its whole
-	// table's data (several MiB before compression), Badger's allocator pool
-	// keeps up to 8 grown builders, and the default doubling per level made
-	// a 10 M-record ingest hold 250 MB of them.
+	// table's data, Badger's allocator pool keeps up to 8 grown builders,
+	// and the default doubling per level made a 10 M-record ingest hold
+	// 250 MB of them.
 	bopts.TableSizeMultiplier = 1
+	return bopts
+}
+
+// eventLogOptions put every event block and hash list in the value log:
+// written once, sequentially, and never moved by compactions (which, with
+// blocks in the LSM tree, rewrote each block at every level and cost a
+// third of an ingest's CPU and half its memory).
+func eventLogOptions(dir string, opts Options) badger.Options {
+	return baseOptions(dir, opts).
+		WithMemTableSize(opts.MemTableSize).
+		WithBlockCacheSize(opts.BlockCacheSize / 4).
+		WithIndexCacheSize(opts.IndexCacheSize / 2).
+		WithValueLogFileSize(256 << 20).
+		WithValueThreshold(eventLogValueThreshold)
+}
+
+// eventLogValueThreshold is the value size from which a value goes to the
+// value log: below every block and hash list, above the format marker.
+const eventLogValueThreshold = 32
+
+// stateOptions keep every value in the LSM tree: rollup rows are rewritten
+// at every fold, and a rewritten value-log entry would be garbage that
+// only value-log GC reclaims.
+func stateOptions(dir string, opts Options) badger.Options {
+	return baseOptions(dir, opts).
+		WithMemTableSize(opts.MemTableSize).
+		WithBlockCacheSize(opts.BlockCacheSize - opts.BlockCacheSize/4).
+		WithIndexCacheSize(opts.IndexCacheSize - opts.IndexCacheSize/2).
+		WithValueLogFileSize(64 << 20).
+		// Badger requires the threshold below the largest transaction
+		// (15% of a memtable).
+		WithValueThreshold(min(1<<20, opts.MemTableSize*15/100/2))
+}
+
+func openBadger(bopts badger.Options) (*badger.DB, error) {
 	if err := removeEmptyLogFiles(bopts.Dir); err != nil {
-		return err
+		return nil, err
 	}
-	db, err := badger.Open(bopts)
-	if err != nil {
-		return fmt.Errorf("storage: open %s: %w", s.dir, err)
-	}
-	s.db = db
-	s.maxBatchSize = db.MaxBatchSize()
-	s.maxBatchCount = db.MaxBatchCount()
-	if err := s.checkFormat(); err != nil {
-		_ = db.Close()
-		return err
-	}
-	if err := s.loadSeq(); err != nil {
-		_ = db.Close()
-		return err
-	}
-	s.writeOwner(opts.Owner)
-	return nil
+	return badger.Open(bopts)
 }
 
 // removeEmptyLogFiles deletes 0-byte memtable and value-log files. A
@@ -215,20 +273,23 @@ func (s *Store) writeOwner(command string) {
 	_ = os.WriteFile(filepath.Join(s.dir, ownerFile), data, 0o644)
 }
 
-// checkFormat stamps a new directory and refuses one of another version.
-func (s *Store) checkFormat() error {
-	return s.db.Update(func(txn *badger.Txn) error {
+// checkFormat stamps a new database and refuses one of another version.
+// The state database also gets the marker secret.
+func checkFormat(db *badger.DB, dir string, state bool) error {
+	return db.Update(func(txn *badger.Txn) error {
 		item, err := txn.Get(keyFormat)
 		if errors.Is(err, badger.ErrKeyNotFound) {
-			if err := s.assertEmpty(txn); err != nil {
+			if err := assertEmpty(txn, dir); err != nil {
 				return err
 			}
-			secret := make([]byte, 32)
-			if _, err := rand.Read(secret); err != nil {
-				return fmt.Errorf("storage: secret: %w", err)
-			}
-			if err := txn.Set(keySecret, secret); err != nil {
-				return err
+			if state {
+				secret := make([]byte, 32)
+				if _, err := rand.Read(secret); err != nil {
+					return fmt.Errorf("storage: secret: %w", err)
+				}
+				if err := txn.Set(keySecret, secret); err != nil {
+					return err
+				}
 			}
 			return txn.Set(keyFormat, []byte(strconv.Itoa(FormatVersion)))
 		}
@@ -240,53 +301,56 @@ func (s *Store) checkFormat() error {
 			return fmt.Errorf("storage: read format version: %w", err)
 		}
 		if string(v) != strconv.Itoa(FormatVersion) {
-			return fmt.Errorf("%w: %s has format version %s; this lastaccess reads version %d", ErrFormat, s.dir, v, FormatVersion)
+			return fmt.Errorf("%w: %s has format version %s; this lastaccess reads version %d", ErrFormat, dir, v, FormatVersion)
 		}
 		return nil
 	})
 }
 
-func (s *Store) assertEmpty(txn *badger.Txn) error {
+func assertEmpty(txn *badger.Txn, dir string) error {
 	it := txn.NewIterator(badger.IteratorOptions{})
 	defer it.Close()
 	it.Rewind()
 	if it.Valid() {
-		return fmt.Errorf("%w: %s holds data without a format version", ErrFormat, s.dir)
+		return fmt.Errorf("%w: %s holds data without a format version", ErrFormat, dir)
 	}
 	return nil
 }
 
+// loadSeq finds the last commit sequence number: that of the newest hash
+// list (every commit that stores events writes one), or the folded one.
 func (s *Store) loadSeq() error {
-	v, err := s.Meta("seq")
+	folded, err := s.foldedSeq()
 	if err != nil {
 		return err
 	}
-	if len(v) == 8 {
-		s.seq = decodeUint64(v)
-	}
-	// Every commit that stores events writes a hash list, and every one
-	// that changes rollups a journal entry, under its sequence number.
-	return s.db.View(func(txn *badger.Txn) error {
-		for _, prefix := range []byte{prefixJournal, prefixHashes} {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}, Reverse: true})
-			it.Seek(prefixEnd([]byte{prefix}))
-			if it.ValidForPrefix([]byte{prefix}) {
-				if k := it.Item().Key(); len(k) == 9 {
-					if seq := decodeUint64(k[1:]); seq > s.seq {
-						s.seq = seq
-					}
-				}
+	s.seq = folded
+	return s.events.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixHashes}, Reverse: true})
+		defer it.Close()
+		it.Seek(prefixEnd([]byte{prefixHashes}))
+		if it.ValidForPrefix([]byte{prefixHashes}) {
+			if k := it.Item().Key(); len(k) == 9 {
+				s.seq = max(s.seq, decodeUint64(k[1:]))
 			}
-			it.Close()
 		}
 		return nil
 	})
+}
+
+// foldedSeq is the commit sequence number the rollup rows include.
+func (s *Store) foldedSeq() (uint64, error) {
+	v, err := s.Meta("seq")
+	if err != nil || len(v) != 8 {
+		return 0, err
+	}
+	return decodeUint64(v), nil
 }
 
 // Close flushes and closes Badger and releases the directory.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		err := s.db.Close()
+		err := errors.Join(s.events.Close(), s.db.Close())
 		_ = os.Remove(filepath.Join(s.dir, ownerFile))
 		if uerr := s.lock.Unlock(); uerr != nil && err == nil {
 			err = uerr
@@ -299,14 +363,21 @@ func (s *Store) Close() error {
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Size returns the bytes Badger holds on disk (LSM tables and value log).
-func (s *Store) Size() (lsm, vlog int64) { return s.db.Size() }
+// Size returns the bytes Badger holds on disk (LSM tables and value logs)
+// in both databases.
+func (s *Store) Size() (lsm, vlog int64) {
+	l1, v1 := s.db.Size()
+	l2, v2 := s.events.Size()
+	return l1 + l2, v1 + v2
+}
 
 // Compact flattens the LSM tree; the benchmarks use it to report a settled
 // directory size.
 func (s *Store) Compact(ctx context.Context) error {
-	if err := s.db.Flatten(2); err != nil {
-		return fmt.Errorf("storage: compact: %w", err)
+	for _, db := range []*badger.DB{s.db, s.events} {
+		if err := db.Flatten(2); err != nil {
+			return fmt.Errorf("storage: compact: %w", err)
+		}
 	}
 	return ctx.Err()
 }

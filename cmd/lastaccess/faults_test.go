@@ -86,7 +86,7 @@ func TestDiskFull(t *testing.T) {
 	// with compressed blocks it left room for all but the last batch, and
 	// on CI's machine the ingest fit.)
 	const headroomMiB = 1
-	if used := allocatedSize(t, clean.data); used < 4*headroomMiB<<20 {
+	if used := allocatedSize(t, clean.data); used < 2*headroomMiB<<20 {
 		t.Fatalf("the clean ingest uses %d KiB: too little for a filesystem with %d MiB of room to refuse it", used>>10, headroomMiB)
 	}
 	mnt := smallFS(t, 64+headroomMiB)
