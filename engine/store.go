@@ -47,7 +47,8 @@ type AppendBatch interface {
 	// Add stages ev unless it is stored already (same account, service,
 	// time and eventID) or an event with its ID is staged in this batch.
 	// It returns ErrBatchFull, staging nothing, when the transaction can
-	// take no more; the caller commits and starts another.
+	// take no more; the caller commits and starts another. The batch keeps
+	// ev: it must not change until Commit or Discard.
 	Add(ev *Event) (fresh bool, err error)
 	// Remove stages the deletion of a stored event (catalog re-keying).
 	Remove(ev *Event) error

@@ -435,8 +435,16 @@ func parseARN(s string) (arnParts, bool) {
 	if checkText("", s, true) != nil {
 		return arnParts{}, false
 	}
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
+	var parts [6]string // split in place: this runs for every record
+	rest := s
+	for i := range 5 {
+		var ok bool
+		if parts[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return arnParts{}, false
+		}
+	}
+	parts[5] = rest
+	if parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
 		return arnParts{}, false
 	}
 	for i := 0; i < len(parts[1]); i++ {

@@ -68,77 +68,99 @@ type task struct {
 // unknown is an error; one found in a directory is skipped.
 func collectTasks(ctx context.Context, paths []string) ([]task, error) {
 	var tasks []task
+	err := walkTasks(ctx, paths, func(t task) bool {
+		tasks = append(tasks, t)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tasks, nil
+}
+
+// walkTasks is collectTasks handing each task to emit as it is found, so
+// decoding starts while a large tree is still being listed. It stops when
+// emit returns false, and returns only ctx's error.
+func walkTasks(ctx context.Context, paths []string, emit func(task) bool) error {
 	seen := make(map[string]bool)
-	add := func(t task) {
+	stopped := errors.New("stopped")
+	add := func(t task) error {
 		key := t.path
 		if t.kind != kindStdin {
 			key = filepath.Clean(key)
 		}
 		if seen[key] {
-			return
+			return nil
 		}
 		seen[key] = true
-		tasks = append(tasks, t)
+		if !emit(t) {
+			return stopped
+		}
+		return nil
 	}
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		if p == StdinPath {
-			add(task{path: p, kind: kindStdin})
-			continue
-		}
-		info, err := os.Stat(p)
-		if err != nil {
-			add(task{path: p, kind: kindOther, err: err})
-			continue
-		}
-		if !info.IsDir() {
+		var err error
+		switch info, serr := os.Stat(p); {
+		case p == StdinPath:
+			err = add(task{path: p, kind: kindStdin})
+		case serr != nil:
+			err = add(task{path: p, kind: kindOther, err: serr})
+		case !info.IsDir():
 			k := kindOfPath(p)
 			t := task{path: p, kind: k}
 			if k == kindOther {
 				t.err = fmt.Errorf("unknown file type: want .json, .json.gz, .jsonl, .ndjson (optionally .gz) or a directory")
 			}
-			add(t)
-			continue
+			err = add(t)
+		default:
+			err = walkDir(ctx, p, add)
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if cerr := ctx.Err(); cerr != nil {
-				return cerr
-			}
-			if err != nil {
-				// An unreadable directory or entry: report it as a failed
-				// file and go on with the rest of the tree.
-				add(task{path: path, kind: kindOther, err: err})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			k := kindOfPath(path)
-			if d.Type()&fs.ModeSymlink != 0 {
-				// A link to a file counts as the file; a link to a
-				// directory is not followed (no cycles).
-				if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
-					k = kindOther
-				}
-			} else if !d.Type().IsRegular() {
-				k = kindOther
-			}
-			add(task{path: path, kind: k})
-			return nil
-		})
+		if errors.Is(err, stopped) {
+			return ctx.Err()
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			add(task{path: p, kind: kindOther, err: err})
+			return err
 		}
 	}
-	return tasks, nil
+	return nil
+}
+
+// walkDir adds the files under dir in lexical order. Its error is ctx's or
+// add's.
+func walkDir(ctx context.Context, dir string, add func(task) error) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			// An unreadable directory or entry: report it as a failed
+			// file and go on with the rest of the tree.
+			if aerr := add(task{path: path, kind: kindOther, err: err}); aerr != nil {
+				return aerr
+			}
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		k := kindOfPath(path)
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A link to a file counts as the file; a link to a
+			// directory is not followed (no cycles).
+			if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+				k = kindOther
+			}
+		} else if !d.Type().IsRegular() {
+			k = kindOther
+		}
+		return add(task{path: path, kind: k})
+	})
 }
 
 var gzipMagic = []byte{0x1f, 0x8b}

@@ -51,20 +51,35 @@ func Run(ctx context.Context, paths []string, sink Sink, opts Options) (Summary,
 	if sink == nil {
 		return Summary{}, errors.New("ingest: nil sink")
 	}
-	tasks, err := collectTasks(ctx, paths)
-	if err != nil {
-		return Summary{}, err
-	}
-	sum, err := runTasks(ctx, tasks, sink, opts)
+	walk := func(ctx context.Context, emit func(task) bool) error { return walkTasks(ctx, paths, emit) }
+	sum, err := runTasks(ctx, walk, sink, opts)
 	sum.Elapsed = time.Since(start)
 	return sum, err
 }
 
-// runTasks is Run after the walk, with opts defaulted.
-func runTasks(ctx context.Context, tasks []task, sink Sink, opts Options) (Summary, error) {
+// taskSource hands tasks to emit in commit order until emit returns
+// false or it runs out.
+type taskSource func(ctx context.Context, emit func(task) bool) error
+
+// listedTasks is a source of tasks already listed.
+func listedTasks(tasks []task) taskSource {
+	return func(_ context.Context, emit func(task) bool) error {
+		for _, t := range tasks {
+			if !emit(t) {
+				return nil
+			}
+		}
+		return nil
+	}
+}
+
+// runTasks is Run with opts defaulted: the directory walk feeds the
+// dispatcher as it goes.
+func runTasks(ctx context.Context, source taskSource, sink Sink, opts Options) (Summary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	prog := startProgress(&opts)
 
 	// The dispatcher hands tasks to the workers and, in the same order, to
 	// the committer. The ordered channel's capacity bounds how far decoding
@@ -75,23 +90,25 @@ func runTasks(ctx context.Context, tasks []task, sink Sink, opts Options) (Summa
 	wg.Go(func() {
 		defer close(ordered)
 		defer close(work)
-		for _, t := range tasks {
+		source(ctx, func(t task) bool {
+			prog.found()
 			tr := &taskRun{task: t, chunks: make(chan *chunk, 2)}
 			select {
 			case ordered <- tr:
 			case <-ctx.Done():
-				return
+				return false
 			}
 			if t.kind == kindDigest || t.kind == kindInsight || (t.kind == kindOther && t.err == nil) {
 				close(tr.chunks) // skipped: nothing to decode
-				continue
+				return true
 			}
 			select {
 			case work <- tr:
 			case <-ctx.Done():
-				return
+				return false
 			}
-		}
+			return true
+		})
 	})
 	for range opts.Workers {
 		wg.Go(func() {
@@ -103,7 +120,6 @@ func runTasks(ctx context.Context, tasks []task, sink Sink, opts Options) (Summa
 		})
 	}
 
-	prog := startProgress(&opts, len(tasks))
 	c := &committer{sink: sink, batch: opts.BatchSize, prog: prog}
 	err := c.run(ctx, ordered)
 	cancel()

@@ -272,7 +272,7 @@ func TestFileVanishesBeforeRead(t *testing.T) {
 	sink := newMapSink()
 	opts := Options{Catalog: testCatalog(t)}
 	opts.EnsureDefaults()
-	sum, err := runTasks(context.Background(), tasks, sink, opts)
+	sum, err := runTasks(context.Background(), listedTasks(tasks), sink, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,11 @@ import (
 // nothing.
 type progress struct {
 	w        io.Writer
-	total    int
 	start    time.Time
 	interval time.Duration
 
-	// Written by the committer, read by the drawing goroutine.
+	// Written by the walk and the committer, read by the drawing goroutine.
+	total   atomic.Int64 // files found so far
 	files   atomic.Int64
 	records atomic.Int64
 	bytes   atomic.Int64
@@ -30,11 +30,11 @@ type progress struct {
 
 // startProgress starts the display when opts ask for it and the writer is
 // a terminal.
-func startProgress(opts *Options, totalFiles int) *progress {
+func startProgress(opts *Options) *progress {
 	if opts.Progress == nil || opts.NoProgress || !(opts.forceProgress || isTerminal(opts.Progress)) {
 		return nil
 	}
-	p := &progress{w: opts.Progress, total: totalFiles, start: time.Now(), interval: opts.progressInterval, quit: make(chan struct{})}
+	p := &progress{w: opts.Progress, start: time.Now(), interval: opts.progressInterval, quit: make(chan struct{})}
 	p.wg.Go(p.loop)
 	return p
 }
@@ -68,7 +68,14 @@ func (p *progress) line(elapsed time.Duration) string {
 	sec := max(elapsed.Seconds(), 1e-9)
 	rec, b := p.records.Load(), p.bytes.Load()
 	return fmt.Sprintf("ingest: %d/%d files, %d records, %.0f records/s, %.1f MB/s",
-		p.files.Load(), p.total, rec, float64(rec)/sec, float64(b)/1e6/sec)
+		p.files.Load(), p.total.Load(), rec, float64(rec)/sec, float64(b)/1e6/sec)
+}
+
+// found counts a file the walk found.
+func (p *progress) found() {
+	if p != nil {
+		p.total.Add(1)
+	}
 }
 
 func (p *progress) add(records, bytes int64) {

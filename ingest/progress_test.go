@@ -27,7 +27,10 @@ func (s *syncBuffer) String() string {
 }
 
 func TestProgressLine(t *testing.T) {
-	p := &progress{total: 10}
+	p := &progress{}
+	for range 10 {
+		p.found()
+	}
 	p.fileDone()
 	p.fileDone()
 	p.add(5000, 4e6)
@@ -36,6 +39,7 @@ func TestProgressLine(t *testing.T) {
 	}
 	var nilp *progress // disabled: every method is a no-op
 	nilp.add(1, 1)
+	nilp.found()
 	nilp.fileDone()
 	nilp.stop()
 }
@@ -44,7 +48,7 @@ func TestProgressShownAndCleared(t *testing.T) {
 	var out syncBuffer
 	opts := Options{Progress: &out, forceProgress: true, progressInterval: time.Millisecond}
 	opts.EnsureDefaults()
-	p := startProgress(&opts, 3)
+	p := startProgress(&opts)
 	p.add(7, 100)
 	for !strings.Contains(out.String(), "7 records") {
 		time.Sleep(time.Millisecond) // the display redraws every millisecond
@@ -63,7 +67,7 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 		{Progress: &out, forceProgress: true, NoProgress: true}, // forced off
 		{}, // no writer
 	} {
-		if p := startProgress(&opts, 1); p != nil {
+		if p := startProgress(&opts); p != nil {
 			p.stop()
 			t.Fatalf("progress started for %+v", opts)
 		}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"lastaccess/engine"
 )
@@ -87,6 +88,7 @@ func decodeRecordsFile(a *accumulator, data []byte, slowOnly bool) error {
 		return malformedf(`empty file: want {"Records":[…]}`)
 	}
 	if recs, ok := wholeRecords(trimmed, slowOnly); ok {
+		a.events = slices.Grow(a.events, len(recs))
 		for i, r := range recs {
 			a.add(r, nil, i, 0)
 		}

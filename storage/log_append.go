@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	badger "github.com/dgraph-io/badger/v4"
 
@@ -32,7 +33,7 @@ type appendBatch struct {
 	s      *Store
 	txn    *badger.Txn
 	staged map[string]struct{} // eventIDs staged in this batch
-	events []engine.Event      // staged events, in arrival order
+	events []*engine.Event     // staged events, in arrival order (the caller's)
 	hashes []uint64
 	// removed lists, per block key, the events to drop from that block.
 	removed map[string]map[eventIdent]struct{}
@@ -44,7 +45,20 @@ type appendBatch struct {
 
 // NewAppend starts an append transaction.
 func (s *Store) NewAppend() engine.AppendBatch {
-	return &appendBatch{s: s, txn: s.events.NewTransaction(true), staged: make(map[string]struct{})}
+	return &appendBatch{s: s, txn: s.events.NewTransaction(true), staged: stagedPool.Get().(map[string]struct{})}
+}
+
+// stagedPool recycles the per-batch id sets: a batch of thousands of
+// events otherwise grows a new map every time.
+var stagedPool = sync.Pool{New: func() any { return make(map[string]struct{}) }}
+
+// release returns the batch's id set to the pool.
+func (b *appendBatch) release() {
+	if b.staged != nil {
+		clear(b.staged)
+		stagedPool.Put(b.staged)
+		b.staged = nil
+	}
 }
 
 func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
@@ -82,7 +96,7 @@ func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 	}
 	b.size += size
 	b.staged[ev.ID] = struct{}{}
-	b.events = append(b.events, *ev)
+	b.events = append(b.events, ev)
 	b.hashes = append(b.hashes, h)
 	return true, nil
 }
@@ -170,6 +184,7 @@ func (b *appendBatch) Commit() (uint64, error) {
 	}
 	b.done = true
 	defer b.txn.Discard()
+	defer b.release()
 	if err := b.s.ensureSpace(); err != nil {
 		return 0, err
 	}
@@ -207,8 +222,7 @@ func (b *appendBatch) Commit() (uint64, error) {
 // group by time and writes it as blocks of at most maxBlockEvents.
 func (b *appendBatch) writeBlocks(seq uint64) error {
 	groups := make(map[groupKey][]*engine.Event)
-	for i := range b.events {
-		ev := &b.events[i]
+	for _, ev := range b.events {
 		k := groupKey{ev.AccountID, ev.Namespace}
 		groups[k] = append(groups[k], ev)
 	}
@@ -222,6 +236,7 @@ func (b *appendBatch) writeBlocks(seq uint64) error {
 		}
 		return keys[i].ns < keys[j].ns
 	})
+	var scratch []byte // each block is encoded here, then packed into its own value
 	for _, k := range keys {
 		evs := groups[k]
 		sortEvents(evs)
@@ -229,7 +244,8 @@ func (b *appendBatch) writeBlocks(seq uint64) error {
 			chunk := evs[:min(len(evs), maxBlockEvents)]
 			evs = evs[len(chunk):]
 			key := blockKey(k.account, k.ns, chunk[0].Time, chunk[len(chunk)-1].Time, seq, uint16(part))
-			if err := b.txn.Set(key, packBlock(encodeBlock(nil, k.ns, chunk))); err != nil {
+			scratch = encodeBlock(scratch[:0], k.ns, chunk)
+			if err := b.txn.Set(key, packBlock(scratch)); err != nil {
 				return fmt.Errorf("storage: stage event block: %w", err)
 			}
 		}
@@ -279,6 +295,7 @@ func (b *appendBatch) Discard() {
 	if !b.done {
 		b.done = true
 		b.txn.Discard()
+		b.release()
 	}
 }
 
