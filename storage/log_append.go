@@ -212,6 +212,7 @@ func (b *appendBatch) Commit() (uint64, error) {
 		return 0, fmt.Errorf("storage: commit append: %w", err)
 	}
 	b.s.seq = seq
+	b.s.noteWritten(b.size)
 	if len(b.hashes) > 0 { // Add loaded the set
 		b.s.hashes.add(b.hashes)
 	}

@@ -45,7 +45,7 @@ type Options struct {
 // DefaultOptions are tuned for an embedded default with bounded memory:
 // 8 MiB memtables, 1 MiB tables at every level (Badger's table builders
 // hold a whole table's data and its pool keeps grown builders), 48 MiB of
-// caches. The lastaccess binary adds a 448 MiB soft limit on the Go heap
+// caches. The lastaccess binary adds a 320 MiB soft limit on the Go heap
 // (GOMEMLIMIT overrides it). Measured peaks are in the README.
 func DefaultOptions() Options {
 	return Options{

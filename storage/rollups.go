@@ -90,6 +90,8 @@ func (s *Store) WriteRollups(rows []engine.RollupRow, foldedThrough uint64) erro
 	if err := s.writeRows(rows); err != nil {
 		return err
 	}
+	// A fold reads and rewrites rows through the state's memory maps.
+	trimResident(s.dir)
 	if foldedThrough == 0 {
 		return nil
 	}

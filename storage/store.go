@@ -57,6 +57,8 @@ type Store struct {
 	hashesOnce sync.Once
 	hashesErr  error
 
+	trimCounter
+
 	closeOnce sync.Once
 	closeErr  error
 }

@@ -31,7 +31,7 @@ func runIngest(ctx context.Context, env *env, args []string) error {
 	opts.Catalog = eng.Catalog()
 	sum, runErr := ingest.Run(ctx, paths, eng, opts)
 	sum.WriteText(env.stdout)
-	// Closing folds the rollup journal, so the next report starts fast.
+	// Closing folds the pending rollup changes, so the next report starts fast.
 	if err := closeAll(); err != nil {
 		return err
 	}
