@@ -1,4 +1,6 @@
 # lastaccess: the short vocabulary is build run test bench lint fuzz crash.
+SHELL     := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 GO        ?= go
 BIN       := bin/lastaccess
 DATA      ?= lastaccess-data
@@ -54,10 +56,23 @@ bench:
 	$(GO) run ./bench/cmd/benchtable -count 5
 
 # The same figures beside DuckDB (from npm) and MariaDB (from Debian),
-# installed on first use; a rollup that differs from DuckDB's fails.
+# installed on first use: DuckDB recomputes the Organizations rollup from
+# the same gzipped files (a rollup that differs from ours fails), MariaDB
+# serves the same report rows from an indexed table to the same client.
+# Each prints its table with ratios (bench/results/peers-*-latest.md).
+PEER_COUNT ?= 5
 bench-peers:
 	cd bench/peers/duckdb && npm ci --no-audit --no-fund --loglevel=error
-	LASTACCESS_PEERS=1 $(GO) test -count=1 -run '^TestPeer' -v -timeout 120m ./bench/
+	@command -v mariadbd >/dev/null 2>&1 || { \
+		echo "installing mariadb-server (Debian)"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+		$$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-server >/dev/null; }
+	mkdir -p bench/results
+	LASTACCESS_PEERS=1 $(GO) test -count=1 -run '^TestPeer' -v -timeout 120m ./bench/ | tee bench/results/peers-duckdb-raw.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkSQL(Clients)?$$' -count $(PEER_COUNT) -timeout 60m ./bench/ | tee bench/results/peers-sql-raw.txt
+	$(GO) test -run '^$$' -bench . -count $(PEER_COUNT) -timeout 60m ./bench/peers/mariadb/ | tee bench/results/peers-mariadb-raw.txt
+	@echo; cat bench/results/peers-duckdb-latest.md; echo
+	$(GO) run ./bench/cmd/benchtable -compare bench/results/peers-sql-raw.txt bench/results/peers-mariadb-raw.txt
 
 # Every fuzz target for $(FUZZTIME) each (make fuzz FUZZTIME=10m).
 fuzz:

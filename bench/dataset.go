@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"lastaccess/engine/catalog"
 	"lastaccess/internal/gen"
@@ -41,6 +42,10 @@ func datasetConfig(name string) (gen.Config, error) {
 		return c, nil
 	case "1m":
 		return gen.Bench1M(), nil
+	case "10m":
+		c := gen.Bench1M()
+		c.Records = envInt("LASTACCESS_BENCH_10M_RECORDS", 10_000_000)
+		return c, nil
 	case "org10k":
 		c := gen.Org10k()
 		c.Records = envInt("LASTACCESS_BENCH_ORG10K_RECORDS", 2_000_000)
@@ -51,6 +56,15 @@ func datasetConfig(name string) (gen.Config, error) {
 		c := gen.Bench1M()
 		c.Records = envInt("LASTACCESS_BENCH_SMALLFILES_RECORDS", 200_000)
 		c.RecordsPerFile = 10
+		return c, nil
+	case "sla":
+		// Service last accessed details: 300 accounts whose IAM users,
+		// groups and roles are generated too (the AWS managed
+		// ReadOnlyAccess applies to about 1 000 of them), 450 days.
+		c := gen.Bench1M()
+		c.Accounts, c.Records = 300, 600_000
+		c.Start, c.End = gen.DefaultEnd.Add(-450*24*time.Hour), gen.DefaultEnd
+		c.NoiseFraction, c.DupFraction = 0.02, 0
 		return c, nil
 	case "largefiles":
 		c := gen.Bench1M()

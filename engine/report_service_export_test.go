@@ -8,11 +8,3 @@ func SetComputeWorkers(workers, perWorker int) (restore func()) {
 	maxComputeWorkers, principalsPerWorker = workers, perWorker
 	return func() { maxComputeWorkers, principalsPerWorker = w, p }
 }
-
-// DropRowCache empties the decoded principal rows, so the next entity
-// report reads every row from the store (benchmarks of the cold case).
-func (e *Engine) DropRowCache() {
-	e.rowCache.mu.Lock()
-	e.rowCache.rows, e.rowCache.gen, e.rowCache.entries = nil, nil, 0
-	e.rowCache.mu.Unlock()
-}
