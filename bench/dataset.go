@@ -51,12 +51,13 @@ func datasetConfig(name string) (gen.Config, error) {
 		c.Records = envInt("LASTACCESS_BENCH_ORG10K_RECORDS", 2_000_000)
 		return c, nil
 	case "smallfiles":
-		// The shape real trails deliver: a file per account and region about
-		// every 5 minutes, a few KB each.
-		c := gen.Bench1M()
-		c.Records = envInt("LASTACCESS_BENCH_SMALLFILES_RECORDS", 200_000)
-		c.RecordsPerFile = 10
-		return c, nil
+		// The shape real trails deliver: a file per account and region
+		// about every 5 minutes, a few KB each, so a day's directory holds
+		// many files (a week of 100 accounts in 3 regions: about ten
+		// 10-record files a directory). The 1m dataset spreads as many
+		// records per account over 400 days, which makes most directories
+		// hold a single file: the walk, not the files, would be measured.
+		return filesShape(10), nil
 	case "sla":
 		// Service last accessed details: 300 accounts whose IAM users,
 		// groups and roles are generated too (the AWS managed
@@ -67,12 +68,20 @@ func datasetConfig(name string) (gen.Config, error) {
 		c.NoiseFraction, c.DupFraction = 0.02, 0
 		return c, nil
 	case "largefiles":
-		c := gen.Bench1M()
-		c.Records = envInt("LASTACCESS_BENCH_SMALLFILES_RECORDS", 200_000)
-		c.RecordsPerFile = 2000
-		return c, nil
+		// The same records as smallfiles, 2 000 to a file.
+		return filesShape(2000), nil
 	}
 	return gen.Config{}, fmt.Errorf("bench: unknown dataset %q", name)
+}
+
+// filesShape is the smallfiles / largefiles dataset with recordsPerFile.
+func filesShape(recordsPerFile int) gen.Config {
+	c := gen.Bench1M()
+	c.Accounts, c.Regions = 100, []string{"us-east-1", "eu-west-1", "us-west-2"}
+	c.Start = c.End.Add(-7 * 24 * time.Hour)
+	c.Records = envInt("LASTACCESS_BENCH_SMALLFILES_RECORDS", 200_000)
+	c.RecordsPerFile = recordsPerFile
+	return c
 }
 
 func envInt(name string, def int) int {

@@ -55,7 +55,7 @@ type job struct {
 	AccessDetails []AccessDetail `json:"AccessDetails,omitempty"` // by namespace, ascending
 
 	// Service last accessed details (report_service.go). The per-entity
-	// table of a completed job is stored beside it (jobEntitiesMeta).
+	// table of a completed job is stored beside it (Store.PutJobTable).
 	ARN                  string                `json:"Arn,omitempty"`
 	JobType              string                `json:"JobType,omitempty"`
 	ServicesLastAccessed []ServiceLastAccessed `json:"ServicesLastAccessed,omitempty"` // by namespace, ascending

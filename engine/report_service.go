@@ -249,7 +249,7 @@ func (r *serviceReportRun) finish() {
 		return
 	}
 	details, table := c.results()
-	if err := e.store.PutMeta(jobEntitiesMeta(j.ID), table); err != nil {
+	if err := e.store.PutJobTable(j.ID, table); err != nil {
 		e.failJob(j, err)
 		return
 	}

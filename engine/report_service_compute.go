@@ -549,6 +549,3 @@ func (c *serviceCompute) encodeEntityTable() []byte {
 }
 
 const entityTableVersion = 1
-
-// jobEntitiesMeta names the per-entity table of a job in the store.
-func jobEntitiesMeta(jobID string) string { return "job-entities/" + jobID }

@@ -110,9 +110,9 @@ func (e *Engine) serviceEntities(j *job, namespace string) ([]EntityDetails, err
 		}
 		return nil, errorf(CodeNoSuchEntity, "The report job %s does not list the service %s: the policies of %s do not allow it.", j.ID, namespace, j.ARN)
 	}
-	data, err := e.store.Meta(jobEntitiesMeta(j.ID))
+	data, err := e.store.JobTable(j.ID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("engine: entities of report job %s: %w", j.ID, err)
 	}
 	entities, times, err := decodeEntityTable(data, si, namespace)
 	if err != nil {

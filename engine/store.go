@@ -37,6 +37,10 @@ type Store interface {
 	PutJob(id string, record []byte, inProgress bool) error
 	// Job returns a job record, or ErrNotFound.
 	Job(id string) ([]byte, error)
+	// PutJobTable stores a completed job's result table; JobTable reads
+	// it, or returns ErrNotFound.
+	PutJobTable(id string, table []byte) error
+	JobTable(id string) ([]byte, error)
 	// ScanJobs calls fn for every job record in job-id order, or only for
 	// those listed in progress.
 	ScanJobs(fn func(id string, record []byte) error, inProgressOnly bool) error

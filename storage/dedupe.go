@@ -87,7 +87,7 @@ func (h *hashSet) add(xs []uint64) {
 // loadHashes reads every commit's hash list.
 func (s *Store) loadHashes() error {
 	var all []uint64
-	err := s.events.View(func(txn *badger.Txn) error {
+	err := s.log.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixHashes}, PrefetchValues: true, PrefetchSize: 64})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

@@ -11,20 +11,21 @@ import (
 
 // Key layout (docs/format/keys.md is the reference; keep both in step).
 //
-// In the event log (events/):
+// In the append-only log (log/):
 //
 //	0x00 "format"                        the format version
 //	'b' <account> 0x00 <ns> 0x00 <min:8> <max:8> <seq:8> <part:2>
 //	                                     a block of one commit's events of that account and service
 //	                                     whose times span [min, max] (value: block.go)
 //	'h' <seq:8>                          the sorted 64-bit hashes of the events of that commit
+//	'j' <job id>                         a report job record (opaque)
+//	'J' <job id>                         present while the job is in progress
+//	't' <job id>                         a completed job's result table (opaque)
 //
 // In the state (db/):
 //
 //	0x00 <name>                          meta values: format, secret, org, catalog, seq, iam/<account>
 //	'r' <kind:1> <name>                  a rollup row (opaque to storage)
-//	'j' <job id>                         a report job record (opaque)
-//	'J' <job id>                         present while the job is in progress
 //
 // Times are Unix nanoseconds, big-endian with the sign bit flipped, so
 // keys sort by time. The blocks of one account and service are contiguous
@@ -39,11 +40,12 @@ const (
 	prefixRollup  = 'r'
 	prefixJob     = 'j'
 	prefixRunning = 'J'
+	prefixTable   = 't'
 )
 
 // FormatVersion is the on-disk format this package reads and writes.
 // Opening a directory written with another version is refused.
-const FormatVersion = 3
+const FormatVersion = 4
 
 func metaKey(name string) []byte { return append([]byte{prefixMeta}, name...) }
 
@@ -174,6 +176,8 @@ func rollupKey(kind byte, name string) []byte {
 }
 
 func jobKey(id string) []byte { return append([]byte{prefixJob}, id...) }
+
+func jobTableKey(id string) []byte { return append([]byte{prefixTable}, id...) }
 
 // prefixEnd returns the smallest key greater than every key with prefix p.
 func prefixEnd(p []byte) []byte {

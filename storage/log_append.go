@@ -45,7 +45,7 @@ type appendBatch struct {
 
 // NewAppend starts an append transaction.
 func (s *Store) NewAppend() engine.AppendBatch {
-	return &appendBatch{s: s, txn: s.events.NewTransaction(true), staged: stagedPool.Get().(map[string]struct{})}
+	return &appendBatch{s: s, txn: s.log.NewTransaction(true), staged: stagedPool.Get().(map[string]struct{})}
 }
 
 // stagedPool recycles the per-batch id sets: a batch of thousands of

@@ -20,7 +20,7 @@ type snapshot struct {
 
 // Snapshot opens a read-only view fixed at this moment.
 func (s *Store) Snapshot() engine.Snapshot {
-	return &snapshot{txn: s.events.NewTransaction(false), state: s.db.NewTransaction(false)}
+	return &snapshot{txn: s.log.NewTransaction(false), state: s.state.NewTransaction(false)}
 }
 
 func (sn *snapshot) Close() {

@@ -12,7 +12,7 @@ import (
 
 // ScanRollupRows streams the persisted rollup rows of one kind.
 func (s *Store) ScanRollupRows(kind byte, fn func(name string, value []byte) error) error {
-	return s.db.View(func(txn *badger.Txn) error {
+	return s.state.View(func(txn *badger.Txn) error {
 		prefix := []byte{prefixRollup, kind}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 256})
 		defer it.Close()
@@ -40,7 +40,7 @@ func (s *Store) ScanUnfolded(fn func(seq uint64, events []engine.Event) error) e
 	if s.currentSeq() <= folded {
 		return nil
 	}
-	return s.events.View(func(txn *badger.Txn) error {
+	return s.log.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixBlock}})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -111,7 +111,7 @@ func (s *Store) writeRows(rows []engine.RollupRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	wb := s.db.NewWriteBatch()
+	wb := s.state.NewWriteBatch()
 	defer wb.Cancel()
 	for _, r := range rows {
 		k := rollupKey(r.Kind, r.Name)
@@ -134,7 +134,7 @@ func (s *Store) writeRows(rows []engine.RollupRow) error {
 // ClearRollups drops all rollup rows and records them as folded through
 // the last commit: the caller (rebuild) recomputes them from the log.
 func (s *Store) ClearRollups() error {
-	if err := s.db.DropPrefix([]byte{prefixRollup}); err != nil {
+	if err := s.state.DropPrefix([]byte{prefixRollup}); err != nil {
 		return fmt.Errorf("storage: drop rollups: %w", err)
 	}
 	return s.PutMeta("seq", binary.BigEndian.AppendUint64(nil, s.currentSeq()))

@@ -314,12 +314,12 @@ func TestLatestEvent(t *testing.T) {
 func TestFormatVersionRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := openTest(t, dir)
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("4")) }); err != nil {
+	if err := s.state.Update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte("5")) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	_, err := Open(dir, DefaultOptions())
-	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 4; this lastaccess reads version 3") {
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "format version 5; this lastaccess reads version 4") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -387,6 +387,23 @@ func TestJobsAndRunningMarkers(t *testing.T) {
 	}
 	if _, err := s.Job("nope"); !errors.Is(err, engine.ErrNotFound) {
 		t.Fatalf("missing job: %v", err)
+	}
+	// A completed job's result table: stored beside the record, read
+	// back, and no job records appear from it.
+	table := []byte(strings.Repeat("entity table ", 10_000))
+	if err := s.PutJobTable("j1", table); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.JobTable("j1"); err != nil || string(v) != string(table) {
+		t.Fatalf("table of j1: %d bytes, %v", len(v), err)
+	}
+	if _, err := s.JobTable("j2"); !errors.Is(err, engine.ErrNotFound) {
+		t.Fatalf("table of a job without one: %v", err)
+	}
+	all = nil
+	s.ScanJobs(func(id string, _ []byte) error { all = append(all, id); return nil }, false)
+	if !slices.Equal(all, []string{"j1", "j2"}) {
+		t.Fatalf("jobs after storing a table: %v", all)
 	}
 }
 

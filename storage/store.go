@@ -23,23 +23,24 @@ import (
 // Store is the Badger-backed implementation of engine.Store. It keeps two
 // Badger databases in the data directory:
 //
-//   - events/ (the event log): event blocks and their dedupe hash lists,
-//     written once and never changed (catalog re-keying aside). Values go
-//     to Badger's value log, so the LSM tree holds only keys and pointers
-//     and compactions never copy event data;
-//   - db/ (the state): format, meta values, rollup rows, report jobs:
-//     small, rewritten values, kept in the LSM tree, where a rewrite
-//     leaves no value-log garbage behind.
+//   - log/ (the append-only log): event blocks and their dedupe hash lists,
+//     report jobs and their results, each written once and never changed
+//     (catalog re-keying aside). Values go to Badger's value log, so the
+//     LSM tree holds only keys and pointers and compactions never copy
+//     event data or report results;
+//   - db/ (the state): format, meta values, rollup rows: values rewritten
+//     at every fold, kept in the LSM tree, where a rewrite leaves no
+//     value-log garbage behind.
 //
 // An append is one transaction of the event log. The rollups follow from
 // the log: rows record the commit sequence number they were folded
 // through, and the commits after it are replayed from their blocks at
 // open (ScanUnfolded).
 type Store struct {
-	dir    string
-	db     *badger.DB // the state
-	events *badger.DB // the event log
-	lock   *flock.Flock
+	dir   string
+	state *badger.DB // db/
+	log   *badger.DB // log/
+	lock  *flock.Flock
 
 	maxBatchSize  int64
 	maxBatchCount int64
@@ -77,7 +78,7 @@ const (
 	lockFile  = "lastaccess.lock"
 	ownerFile = "lastaccess.owner"
 	dbDir     = "db"
-	eventsDir = "events"
+	logDir    = "log"
 )
 
 // owner is what a process holding the directory writes for others to read.
@@ -148,27 +149,27 @@ func describeOwner(dir string) string {
 
 func (s *Store) open(opts Options) error {
 	var err error
-	if s.db, err = openBadger(stateOptions(filepath.Join(s.dir, dbDir), opts)); err != nil {
+	if s.state, err = openBadger(stateOptions(filepath.Join(s.dir, dbDir), opts)); err != nil {
 		return fmt.Errorf("storage: open %s: %w", s.dir, err)
 	}
-	if err := checkFormat(s.db, s.dir, true); err != nil {
-		_ = s.db.Close()
+	if err := checkFormat(s.state, s.dir, true); err != nil {
+		_ = s.state.Close()
 		return err
 	}
-	if s.events, err = openBadger(eventLogOptions(filepath.Join(s.dir, eventsDir), opts)); err != nil {
-		_ = s.db.Close()
+	if s.log, err = openBadger(logOptions(filepath.Join(s.dir, logDir), opts)); err != nil {
+		_ = s.state.Close()
 		return fmt.Errorf("storage: open %s: %w", s.dir, err)
 	}
-	if err := checkFormat(s.events, s.dir, false); err == nil {
+	if err := checkFormat(s.log, s.dir, false); err == nil {
 		err = s.loadSeq()
 	}
 	if err != nil {
-		_ = s.events.Close()
-		_ = s.db.Close()
+		_ = s.log.Close()
+		_ = s.state.Close()
 		return err
 	}
-	s.maxBatchSize = s.events.MaxBatchSize()
-	s.maxBatchCount = s.events.MaxBatchCount()
+	s.maxBatchSize = s.log.MaxBatchSize()
+	s.maxBatchCount = s.log.MaxBatchCount()
 	s.writeOwner(opts.Owner)
 	return nil
 }
@@ -199,22 +200,24 @@ func baseOptions(dir string, opts Options) badger.Options {
 	return bopts
 }
 
-// eventLogOptions put every event block and hash list in the value log:
-// written once, sequentially, and never moved by compactions (which, with
-// blocks in the LSM tree, rewrote each block at every level and cost a
-// third of an ingest's CPU and half its memory).
-func eventLogOptions(dir string, opts Options) badger.Options {
+// logOptions put every event block, hash list and report result in the
+// value log: written once, sequentially, and never moved by compactions
+// (which, with blocks in the LSM tree, rewrote each block at every level
+// and cost a third of an ingest's CPU and half its memory; with report
+// results, they tripled an entity report's latency).
+func logOptions(dir string, opts Options) badger.Options {
 	return baseOptions(dir, opts).
 		WithMemTableSize(opts.MemTableSize).
 		WithBlockCacheSize(opts.BlockCacheSize / 4).
 		WithIndexCacheSize(opts.IndexCacheSize / 2).
 		WithValueLogFileSize(256 << 20).
-		WithValueThreshold(eventLogValueThreshold)
+		WithValueThreshold(logValueThreshold)
 }
 
-// eventLogValueThreshold is the value size from which a value goes to the
-// value log: below every block and hash list, above the format marker.
-const eventLogValueThreshold = 32
+// logValueThreshold is the value size from which a value goes to the
+// value log: below every block, hash list and job record, above the format
+// marker.
+const logValueThreshold = 32
 
 // stateOptions keep every value in the LSM tree: rollup rows are rewritten
 // at every fold, and a rewritten value-log entry would be garbage that
@@ -327,7 +330,7 @@ func (s *Store) loadSeq() error {
 		return err
 	}
 	s.seq = folded
-	return s.events.View(func(txn *badger.Txn) error {
+	return s.log.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixHashes}, Reverse: true})
 		defer it.Close()
 		it.Seek(prefixEnd([]byte{prefixHashes}))
@@ -352,7 +355,7 @@ func (s *Store) foldedSeq() (uint64, error) {
 // Close flushes and closes Badger and releases the directory.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		err := errors.Join(s.events.Close(), s.db.Close())
+		err := errors.Join(s.log.Close(), s.state.Close())
 		_ = os.Remove(filepath.Join(s.dir, ownerFile))
 		if uerr := s.lock.Unlock(); uerr != nil && err == nil {
 			err = uerr
@@ -368,15 +371,15 @@ func (s *Store) Dir() string { return s.dir }
 // Size returns the bytes Badger holds on disk (LSM tables and value logs)
 // in both databases.
 func (s *Store) Size() (lsm, vlog int64) {
-	l1, v1 := s.db.Size()
-	l2, v2 := s.events.Size()
+	l1, v1 := s.state.Size()
+	l2, v2 := s.log.Size()
 	return l1 + l2, v1 + v2
 }
 
 // Compact flattens the LSM tree; the benchmarks use it to report a settled
 // directory size.
 func (s *Store) Compact(ctx context.Context) error {
-	for _, db := range []*badger.DB{s.db, s.events} {
+	for _, db := range []*badger.DB{s.state, s.log} {
 		if err := db.Flatten(2); err != nil {
 			return fmt.Errorf("storage: compact: %w", err)
 		}
@@ -387,7 +390,7 @@ func (s *Store) Compact(ctx context.Context) error {
 // Meta reads a meta value; nil when absent.
 func (s *Store) Meta(name string) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.state.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(metaKey(name))
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil
@@ -406,7 +409,7 @@ func (s *Store) Meta(name string) ([]byte, error) {
 
 // PutMeta writes a meta value.
 func (s *Store) PutMeta(name string, value []byte) error {
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.state.Update(func(txn *badger.Txn) error {
 		if value == nil {
 			return txn.Delete(metaKey(name))
 		}
@@ -419,9 +422,10 @@ func (s *Store) PutMeta(name string, value []byte) error {
 }
 
 // PutJob stores a job record and, in the same commit, its in-progress
-// marker (set or cleared).
+// marker (set or cleared). Jobs live in the log: a record is written when
+// the job starts and once more when it ends.
 func (s *Store) PutJob(id string, record []byte, inProgress bool) error {
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.log.Update(func(txn *badger.Txn) error {
 		if err := txn.Set(jobKey(id), record); err != nil {
 			return err
 		}
@@ -439,23 +443,38 @@ func (s *Store) PutJob(id string, record []byte, inProgress bool) error {
 
 // Job reads a job record.
 func (s *Store) Job(id string) ([]byte, error) {
+	return s.logValue(jobKey(id), "job "+id)
+}
+
+// PutJobTable stores a completed job's result table (written once).
+func (s *Store) PutJobTable(id string, table []byte) error {
+	if err := s.log.Update(func(txn *badger.Txn) error { return txn.Set(jobTableKey(id), table) }); err != nil {
+		return fmt.Errorf("storage: write the table of job %s: %w", id, err)
+	}
+	return nil
+}
+
+// JobTable reads a job's result table.
+func (s *Store) JobTable(id string) ([]byte, error) {
+	return s.logValue(jobTableKey(id), "the table of job "+id)
+}
+
+// logValue reads one value of the log, or engine.ErrNotFound.
+func (s *Store) logValue(key []byte, what string) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(jobKey(id))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return engine.ErrNotFound
-		}
+	err := s.log.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
 		if err != nil {
 			return err
 		}
 		out, err = item.ValueCopy(nil)
 		return err
 	})
-	if errors.Is(err, engine.ErrNotFound) {
-		return nil, err
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, engine.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("storage: read job %s: %w", id, err)
+		return nil, fmt.Errorf("storage: read %s: %w", what, err)
 	}
 	return out, nil
 }
@@ -463,7 +482,7 @@ func (s *Store) Job(id string) ([]byte, error) {
 // ScanJobs calls fn for every job record in job-id order, or only for the
 // jobs marked in progress.
 func (s *Store) ScanJobs(fn func(id string, record []byte) error, inProgressOnly bool) error {
-	return s.db.View(func(txn *badger.Txn) error {
+	return s.log.View(func(txn *badger.Txn) error {
 		if inProgressOnly {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRunning}})
 			defer it.Close()
