@@ -59,8 +59,8 @@ var (
 	binaryErr  error
 )
 
-// buildBinary builds cmd/lastaccess once per benchmark process.
-func buildBinary(b *testing.B) string {
+// buildBinary builds cmd/lastaccess once per test process.
+func buildBinary(b testing.TB) string {
 	b.Helper()
 	binaryOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "lastaccess-bench-bin")
@@ -86,7 +86,7 @@ func buildBinary(b *testing.B) string {
 // runs: the rusage a parent gets from wait4 is no use here, because Go
 // starts children with vfork semantics and Linux carries the parent's
 // (this benchmark's) peak into the child's ru_maxrss at exec.
-func run(b *testing.B, bin string, args ...string) ([]byte, int64) {
+func run(b testing.TB, bin string, args ...string) ([]byte, int64) {
 	b.Helper()
 	cmd := exec.Command(bin, args...)
 	var stdout, stderr bytes.Buffer

@@ -60,6 +60,7 @@ type task struct {
 	path string   // as given, or as found under a given directory; names the file in errors
 	kind fileKind //
 	err  error    // set when the path could not be listed: the file fails with it
+	size int64    // bytes on disk when listed (0 when unknown): bounds decoding ahead
 }
 
 // collectTasks expands paths into files: directories are walked
@@ -110,7 +111,7 @@ func walkTasks(ctx context.Context, paths []string, emit func(task) bool) error 
 			err = add(task{path: p, kind: kindOther, err: serr})
 		case !info.IsDir():
 			k := kindOfPath(p)
-			t := task{path: p, kind: k}
+			t := task{path: p, kind: k, size: info.Size()}
 			if k == kindOther {
 				t.err = fmt.Errorf("unknown file type: want .json, .json.gz, .jsonl, .ndjson (optionally .gz) or a directory")
 			}
@@ -159,7 +160,13 @@ func walkDir(ctx context.Context, dir string, add func(task) error) error {
 		} else if !d.Type().IsRegular() {
 			k = kindOther
 		}
-		return add(task{path: path, kind: k})
+		t := task{path: path, kind: k}
+		if k == kindRecords || k == kindNDJSON {
+			if info, err := d.Info(); err == nil {
+				t.size = info.Size()
+			}
+		}
+		return add(t)
 	})
 }
 
