@@ -94,7 +94,22 @@ type normalizer struct {
 	cat     *catalog.Catalog
 	sources map[string]sourceInfo // eventSource -> namespace
 	actions map[actionKey]string  // (namespace, eventName) -> action
-	cache   map[string]string     // interned strings of the current file
+	// cache interns field values that passed checkText: most values repeat
+	// from record to record, and one lookup both validates and shares them.
+	cache map[string]string
+	// principals caches principalARN's answers for the ARNs that repeat:
+	// an IAM user's, a role session's issuer.
+	principals map[principalKey]principalInfo
+}
+
+type principalKey struct {
+	t   engine.PrincipalType // an ARN valid for one type is not for another
+	arn string
+}
+
+type principalInfo struct {
+	arn           string
+	serviceLinked bool
 }
 
 type sourceInfo struct {
@@ -106,9 +121,10 @@ type actionKey struct{ namespace, eventName string }
 
 func newNormalizer(cat *catalog.Catalog) *normalizer {
 	return &normalizer{
-		cat:     cat,
-		sources: make(map[string]sourceInfo),
-		actions: make(map[actionKey]string),
+		cat:        cat,
+		sources:    make(map[string]sourceInfo),
+		actions:    make(map[actionKey]string),
+		principals: make(map[principalKey]principalInfo),
 	}
 }
 
@@ -156,54 +172,104 @@ func (n *normalizer) normalize(r *record) outcome {
 	}
 
 	// A counted record: every field of the event must be there and sane.
-	for _, f := range [...]struct{ name, value string }{
-		{"eventID", r.EventID},
-		{"eventTime", r.EventTime},
-		{"eventSource", r.EventSource},
-		{"eventName", r.EventName},
-		{"awsRegion", r.AwsRegion},
-		{"userIdentity.accountId", id.AccountID},
-		{"errorCode", r.ErrorCode},
+	if p := checkText("eventID", r.EventID, true); p != nil {
+		return outcome{problem: p}
+	}
+	if p := checkText("eventTime", r.EventTime, true); p != nil {
+		return outcome{problem: p}
+	}
+	var ev engine.Event
+	for _, f := range [...]struct {
+		name     string
+		value    string
+		dst      *string
+		required bool
+	}{
+		{"eventSource", r.EventSource, &ev.EventSource, true},
+		{"eventName", r.EventName, &ev.EventName, true},
+		{"awsRegion", r.AwsRegion, &ev.Region, true},
+		{"userIdentity.accountId", id.AccountID, &ev.AccountID, true},
+		{"errorCode", r.ErrorCode, &ev.ErrorCode, false},
 	} {
-		if p := checkText(f.name, f.value, f.name != "errorCode"); p != nil {
+		v, p := n.text(f.name, f.value, f.required)
+		if p != nil {
 			return outcome{problem: p}
 		}
+		*f.dst = v
 	}
-	if !isAccountID(id.AccountID) {
-		return outcome{problem: problemf("userIdentity.accountId", "want 12 digits, got %q", id.AccountID)}
+	if !isAccountID(ev.AccountID) {
+		return outcome{problem: problemf("userIdentity.accountId", "want 12 digits, got %q", ev.AccountID)}
 	}
 	t, p := parseEventTime(r.EventTime)
 	if p != nil {
 		return outcome{problem: p}
 	}
-	principal, serviceLinked, p := principalARN(ptype, id)
+	principal, p := n.principal(ptype, id)
 	if p != nil {
 		return outcome{problem: p}
 	}
-	src, p := n.source(r.EventSource)
+	src, p := n.source(ev.EventSource)
 	if p != nil {
 		return outcome{problem: p}
 	}
 	out := outcome{ok: true}
 	if !src.known {
-		out.unknownSource = n.intern(r.EventSource)
+		out.unknownSource = ev.EventSource
 	}
-	out.event = engine.Event{
-		ID:            strings.Clone(r.EventID),
-		Time:          t,
-		AccountID:     n.intern(id.AccountID),
-		PrincipalARN:  n.intern(principal),
-		PrincipalType: ptype,
-		EventSource:   n.intern(r.EventSource),
-		EventName:     n.intern(r.EventName),
-		Namespace:     src.namespace,
-		Action:        n.action(src.namespace, r.EventName),
-		Region:        n.intern(r.AwsRegion),
-		ErrorCode:     n.intern(r.ErrorCode),
-		ServiceLinked: serviceLinked,
-		DataEvent:     r.EventCategory == "Data" || r.EventCategory == "" && r.ManagementEvent != nil && !*r.ManagementEvent,
-	}
+	ev.ID = strings.Clone(r.EventID)
+	ev.Time = t
+	ev.PrincipalARN = principal.arn
+	ev.PrincipalType = ptype
+	ev.Namespace = src.namespace
+	ev.Action = n.action(src.namespace, ev.EventName)
+	ev.ServiceLinked = principal.serviceLinked
+	ev.DataEvent = r.EventCategory == "Data" || r.EventCategory == "" && r.ManagementEvent != nil && !*r.ManagementEvent
+	out.event = ev
 	return out
+}
+
+// text checks a field's value (checkText) and returns its interned copy;
+// a value seen before was checked then.
+func (n *normalizer) text(field, s string, required bool) (string, *fieldProblem) {
+	if s == "" {
+		return "", checkText(field, s, required)
+	}
+	if v, ok := n.cache[s]; ok {
+		return v, nil
+	}
+	if p := checkText(field, s, required); p != nil {
+		return "", p
+	}
+	return n.intern(s), nil
+}
+
+// principal is principalARN with the answers for repeating ARNs cached.
+func (n *normalizer) principal(t engine.PrincipalType, id *identity) (principalInfo, *fieldProblem) {
+	key := principalKey{t: t}
+	switch {
+	case t == engine.PrincipalIAMUser:
+		key.arn = id.ARN
+	case t == engine.PrincipalAssumedRole && id.SessionContext != nil && id.SessionContext.SessionIssuer != nil:
+		key.arn = id.SessionContext.SessionIssuer.ARN
+	}
+	if key.arn != "" {
+		if v, ok := n.principals[key]; ok {
+			return v, nil
+		}
+	}
+	arn, serviceLinked, p := principalARN(t, id)
+	if p != nil {
+		return principalInfo{}, p
+	}
+	v := principalInfo{arn: n.intern(arn), serviceLinked: serviceLinked}
+	if key.arn != "" {
+		if len(n.principals) >= 1<<12 {
+			clear(n.principals)
+		}
+		key.arn = strings.Clone(key.arn)
+		n.principals[key] = v
+	}
+	return v, nil
 }
 
 // intern returns a shared copy of s: the decoded record is garbage once the

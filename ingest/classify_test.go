@@ -304,3 +304,42 @@ func TestRecordErrorMessage(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// One normalizer sees many records: what it caches (checked field values,
+// principals) must give every record the answer it would get alone.
+func TestNormalizerCachesGiveTheSameAnswers(t *testing.T) {
+	roleARN := "arn:aws:iam::123456789012:role/Deploy"
+	asRole := rec(t, "userIdentity", map[string]any{
+		"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/Deploy/s1", "accountId": "123456789012",
+		"sessionContext": map[string]any{"sessionIssuer": map[string]any{"arn": roleARN}},
+	})
+	// The same ARN as an IAM user's is not a user ARN.
+	asUser := rec(t, "userIdentity", map[string]any{"type": "IAMUser", "arn": roleARN, "accountId": "123456789012"})
+	badRegion := rec(t, "awsRegion", "us-east-1\x01")
+	n := newNormalizer(testCatalog(t))
+	for round := 0; round < 3; round++ {
+		for _, c := range []struct {
+			name    string
+			record  string
+			problem string // "" when the record must give an event
+		}{
+			{"role session", asRole, ""},
+			{"role ARN as a user", asUser, "userIdentity.arn"},
+			{"good record", rec(t), ""},
+			{"control character in a region", badRegion, "awsRegion"},
+		} {
+			r, p := decodeRecord([]byte(c.record), false)
+			if p != nil {
+				t.Fatal(p)
+			}
+			got := n.normalize(r)
+			alone := newNormalizer(testCatalog(t)).normalize(r)
+			if (got.problem == nil) != (alone.problem == nil) || got.ok != alone.ok || got.event != alone.event {
+				t.Fatalf("round %d, %s: with caches %+v, alone %+v", round, c.name, got, alone)
+			}
+			if c.problem == "" && !got.ok || c.problem != "" && (got.problem == nil || got.problem.field != c.problem) {
+				t.Fatalf("round %d, %s: %+v", round, c.name, got)
+			}
+		}
+	}
+}

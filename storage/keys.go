@@ -64,29 +64,38 @@ func encodeTime(dst []byte, nanos int64) []byte {
 func decodeTime(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
 
 // canonicalUUID parses the 36-character lowercase form only, so that the
-// compact form always decodes back to the exact same string.
+// compact form always decodes back to the exact same string. It runs for
+// every stored event: a table lookup per digit.
 func canonicalUUID(s string) (u [16]byte, ok bool) {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return u, false
 	}
-	var hexDigits [32]byte
-	n := 0
-	for i := 0; i < 36; i++ {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			continue
-		}
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return u, false
-		}
-		hexDigits[n] = c
-		n++
+	bad := byte(0)
+	for i, at := range uuidDigitAt {
+		hi, lo := lowerHex[s[at]], lowerHex[s[at+1]]
+		bad |= hi | lo
+		u[i] = hi<<4 | lo&0x0f
 	}
-	if _, err := hex.Decode(u[:], hexDigits[:]); err != nil {
-		return u, false
-	}
-	return u, true
+	return u, bad&0x80 == 0
 }
+
+// uuidDigitAt is where each byte's two hex digits start in the text form.
+var uuidDigitAt = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// lowerHex maps '0'-'9' and 'a'-'f' to their value and every other byte to
+// 0x80.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0x80
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+	}
+	return t
+}()
 
 func formatUUID(b []byte) string {
 	var buf [36]byte

@@ -562,3 +562,43 @@ func TestTrimResidentKeepsData(t *testing.T) {
 		t.Fatalf("%d events after the second trim", n)
 	}
 }
+
+// canonicalUUID accepts exactly the lowercase 36-character form, and what
+// it accepts formats back to the same text (the block's compact id).
+func TestCanonicalUUID(t *testing.T) {
+	const good = "8c9a6e2e-1111-4a6b-9d1e-0123456789ab"
+	u, ok := canonicalUUID(good)
+	if !ok || formatUUID(u[:]) != good {
+		t.Fatalf("%s: ok %v, formats as %s", good, ok, formatUUID(u[:]))
+	}
+	for _, bad := range []string{
+		"8C9A6E2E-1111-4A6B-9D1E-0123456789AB", // uppercase would not round-trip
+		"8c9a6e2e-1111-4a6b-9d1e-0123456789a",  // short
+		"8c9a6e2e-1111-4a6b-9d1e-0123456789abc",
+		"8c9a6e2e11114a6b9d1e0123456789ab",
+		"8c9a6e2e-1111-4a6b-9d1e_0123456789ab",
+		"8c9a6e2g-1111-4a6b-9d1e-0123456789ab",
+		"8c9a6e2e-1111-4a6b-9d1e-0123456789a\xff",
+		"",
+	} {
+		if _, ok := canonicalUUID(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	// Every single-character change of a valid id: accepted exactly when
+	// the result is still lowercase hex in the right places, and then it
+	// round-trips.
+	for i := 0; i < len(good); i++ {
+		for c := 0; c < 256; c++ {
+			b := []byte(good)
+			b[i] = byte(c)
+			s := string(b)
+			u, ok := canonicalUUID(s)
+			isDash := i == 8 || i == 13 || i == 18 || i == 23
+			want := isDash && c == '-' || !isDash && (c >= '0' && c <= '9' || c >= 'a' && c <= 'f')
+			if ok != want || ok && formatUUID(u[:]) != s {
+				t.Fatalf("%q: ok %v, want %v", s, ok, want)
+			}
+		}
+	}
+}
