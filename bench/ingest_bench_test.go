@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkIngest measures a bulk load end to end: walk, gunzip, decode,
-// classify, dedupe, store, rollup journal, into a new data directory.
+// classify, dedupe, store, rollups, into a new data directory.
 // MB/s is of the gzipped input.
 func BenchmarkIngest(b *testing.B) {
 	for _, name := range []string{"1m", "smallfiles", "largefiles"} {
@@ -47,7 +47,7 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // BenchmarkAppend isolates the engine's write path: already decoded events
-// into a new data directory (dedupe lookups, commits, rollup journal).
+// into a new data directory (dedupe lookups, commits, rollup deltas).
 func BenchmarkAppend(b *testing.B) {
 	d := LoadDataset(b, datasetFor("1m"))
 	var events []engine.Event

@@ -11,7 +11,7 @@ import (
 )
 
 // oracleDetails computes a report by brute force over the events: the
-// definition of SPEC §4.1 without rollups, journals or snapshots.
+// definition of SPEC §4.1 without rollups, replays or snapshots.
 func oracleDetails(t *testing.T, org *engine.Organization, cat *catalog.Catalog, events []engine.Event, path, policyID string, now time.Time) []engine.AccessDetail {
 	t.Helper()
 	services, accounts, err := engine.ReportScope(org, cat, path, policyID)

@@ -18,7 +18,7 @@ import (
 // services the documents allow (the policy package, tested on its own),
 // and for each the latest counted access, its entity and region, and the
 // number of users and roles with a counted access, without rollups,
-// journals or snapshots.
+// replays or snapshots.
 
 type oraclePrincipal struct {
 	arn     string   // the entity's ARN

@@ -47,8 +47,7 @@ type Store struct {
 	minFree       int64
 
 	// seqMu guards seq, the last commit sequence number handed out (it
-	// names a commit's blocks, hash list and journal entry), and serializes
-	// commits.
+	// names a commit's blocks and hash list), and serializes commits.
 	seqMu sync.Mutex
 	seq   uint64
 

@@ -83,7 +83,7 @@ func envOr(name, def string) string {
 
 // runServe serves the data directory over the MySQL protocol until
 // SIGINT or SIGTERM (ctx), then stops gracefully: running statements
-// finish, connections close, the engine folds its journal and Badger
+// finish, connections close, the engine folds its pending rollups and Badger
 // closes.
 func runServe(ctx context.Context, env *env, args []string) error {
 	c, err := parseServeFlags(env, args)
