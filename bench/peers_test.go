@@ -19,36 +19,34 @@ import (
 	"lastaccess/engine/catalog"
 )
 
-// TestPeerDuckDB is `make bench-peers`' DuckDB half: on the same gzipped
-// export, the lastaccess binary's ingest (what a user runs: decode,
-// store, rollups) against DuckDB computing the Organizations rollup with
-// read_json, and lastaccess's root report against DuckDB recomputing it
-// from the files. Each side runs LASTACCESS_PEERS_ROUNDS times (default
-// 3), alternating, and the medians are compared. DuckDB's rollup must
-// equal ours, row for row: a mismatch fails. Runs only with
-// LASTACCESS_PEERS=1 (the make target installs DuckDB from npm first).
+// TestPeerDuckDB is `make bench-peers`' DuckDB half, on the same gzipped
+// exports:
+//
+//   - ingest (the 1m dataset): the lastaccess binary's ingest (what a user
+//     runs: decode, store, rollups) against DuckDB computing the
+//     Organizations rollup with read_json, LASTACCESS_PEERS_ROUNDS times
+//     each (default 3), alternating; medians compared;
+//   - the root report (the org10k dataset: 10 000 accounts, 400
+//     services): lastaccess's Generate + Get against DuckDB recomputing
+//     the rollup from the files.
+//
+// On both, DuckDB's rollup must equal ours, row for row: a mismatch
+// fails. Runs only with LASTACCESS_PEERS=1 (the make target installs
+// DuckDB from npm first).
 func TestPeerDuckDB(t *testing.T) {
 	if os.Getenv("LASTACCESS_PEERS") == "" {
 		t.Skip("peers run with make bench-peers (LASTACCESS_PEERS=1)")
 	}
-	name := os.Getenv("LASTACCESS_PEERS_DATASET")
-	if name == "" {
-		name = "1m"
-	}
 	rounds := envInt("LASTACCESS_PEERS_ROUNDS", 3)
-	d := LoadDataset(t, name)
-	bin := buildBinary(t)
 	sources := filepath.Join(t.TempDir(), "sources.json")
 	writeSources(t, sources)
-	glob := filepath.Join(d.Logs(), "**", "*_CloudTrail_*.json.gz")
+	clock := engine.FixedClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 
-	type duckResult struct {
-		Seconds float64
-		Threads int
-		Rows    []struct{ Account, Namespace, Last, Region string }
-	}
+	// Ingest, on 1m.
+	d := LoadDataset(t, "1m")
+	bin := buildBinary(t)
 	var oursRates, duckSeconds []float64
-	var duck duckResult
+	var duck duckRollup
 	var records int64
 	dir := ""
 	for r := 0; r < rounds; r++ {
@@ -63,22 +61,95 @@ func TestPeerDuckDB(t *testing.T) {
 		rate, _ := strconv.ParseFloat(string(m[1]), 64)
 		records, _ = strconv.ParseInt(string(n[1]), 10, 64)
 		oursRates = append(oursRates, rate)
-
-		js, err := exec.Command("node", filepath.Join("peers", "duckdb", "rollup.mjs"), glob, sources).Output()
-		if err != nil {
-			t.Fatalf("duckdb: %v", err)
-		}
-		duck = duckResult{}
-		if err := json.Unmarshal(js, &duck); err != nil {
-			t.Fatalf("duckdb output: %v", err)
-		}
+		duck = runDuckDB(t, d, sources)
 		duckSeconds = append(duckSeconds, duck.Seconds)
 	}
+	st, eng := openEngine(t, dir, engine.Options{Clock: clock})
+	rows1m := sameRollup(t, eng, duck)
+	eng.Close()
+	st.Close()
+	oursRate, duckSecs := medianOf(oursRates), medianOf(duckSeconds)
+	duckRate := float64(records) / duckSecs
 
-	// The last round's data directory: the root report, and the rollup.
-	st, eng := openEngine(t, dir, engine.Options{Clock: engine.FixedClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))})
+	// The root report, on org10k.
+	d10k := LoadDataset(t, "org10k")
+	l := LoadIngested(t, "org10k")
+	st, eng = openEngine(t, l.Dir, engine.Options{Clock: clock})
 	defer st.Close()
 	defer eng.Close()
+	reportP50 := rootReportP50(t, eng)
+	duck10k := runDuckDB(t, d10k, sources)
+	rows10k := sameRollup(t, eng, duck10k)
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s; DuckDB %d threads\n\n", machineLine(), duck.Threads)
+	b.WriteString("| figure | lastaccess | DuckDB | ratio | target |\n| --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "| 1m (%d records, %d gzipped files, %.0f MB): rollup from the gzipped export, records/s, median of %d alternating rounds | %.0f (`lastaccess ingest`: decode, store, rollups) | %.0f (`read_json` + `GROUP BY`) | %.2f× | ≥ 1.0× (%s) |\n",
+		records, d.Manifest.Files, float64(d.GzipBytes())/1e6, rounds, oursRate, duckRate, oursRate/duckRate, verdict(oursRate >= duckRate))
+	fmt.Fprintf(&b, "| org10k (%d accounts, %d services, %d records): root report, Generate + Get 100 rows | %s p50 | %.2f s (recompute from the files) | %.0f× faster | ≥ 1000×, p50 ≤ 20 ms (%s) |\n",
+		d10k.Config.Accounts, d10k.Config.Services, d10k.Manifest.Records, reportP50.Round(time.Microsecond), duck10k.Seconds,
+		duck10k.Seconds/reportP50.Seconds(), verdict(duck10k.Seconds/reportP50.Seconds() >= 1000 && reportP50 <= 20*time.Millisecond))
+	fmt.Fprintf(&b, "| rollup rows equal, row for row | 1m: %d, org10k: %d | 1m: %d, org10k: %d | yes | |\n", rows1m, rows10k, len(duck.Rows), len(duck10k.Rows))
+	fmt.Fprintf(&b, "\nIngest rounds: lastaccess %s records/s; DuckDB %s s.\n", joinFloats(oursRates, "%.0f"), joinFloats(duckSeconds, "%.2f"))
+	t.Log("\n" + b.String())
+	writeResult(t, "peers-duckdb", b.String())
+}
+
+// duckRollup is what peers/duckdb/rollup.mjs prints.
+type duckRollup struct {
+	Seconds float64
+	Threads int
+	Rows    []struct{ Account, Namespace, Last, Region string }
+}
+
+// runDuckDB computes the Organizations rollup of d's log files with DuckDB.
+func runDuckDB(t *testing.T, d *Dataset, sources string) duckRollup {
+	t.Helper()
+	glob := filepath.Join(d.Logs(), "**", "*_CloudTrail_*.json.gz")
+	js, err := exec.Command("node", filepath.Join("peers", "duckdb", "rollup.mjs"), glob, sources).Output()
+	if err != nil {
+		t.Fatalf("duckdb: %v", err)
+	}
+	var out duckRollup
+	if err := json.Unmarshal(js, &out); err != nil {
+		t.Fatalf("duckdb output: %v", err)
+	}
+	return out
+}
+
+// sameRollup fails unless DuckDB's rollup equals the engine's, row for
+// row, and returns the number of rows.
+func sameRollup(t *testing.T, eng *engine.Engine, duck duckRollup) int {
+	t.Helper()
+	var ours []string
+	err := eng.ScanAccountServiceAccess(context.Background(), func(a engine.AccountServiceAccess) error {
+		ours = append(ours, fmt.Sprintf("%s %s %s %s", a.AccountID, a.ServiceNamespace, a.LastAuthenticatedTime.Format(time.RFC3339), a.Region))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := make([]string, len(duck.Rows))
+	for i, r := range duck.Rows {
+		theirs[i] = fmt.Sprintf("%s %s %s %s", r.Account, r.Namespace, r.Last, r.Region)
+	}
+	sort.Strings(ours)
+	sort.Strings(theirs)
+	for i := 0; i < len(ours) && i < len(theirs); i++ {
+		if ours[i] != theirs[i] {
+			t.Fatalf("rollups differ at row %d:\n lastaccess %s\n DuckDB     %s", i, ours[i], theirs[i])
+		}
+	}
+	if len(ours) != len(theirs) {
+		t.Fatalf("rollup rows: lastaccess %d, DuckDB %d", len(ours), len(theirs))
+	}
+	return len(ours)
+}
+
+// rootReportP50 is the median of 50 root reports (Generate + wait + Get
+// of 100 rows).
+func rootReportP50(t *testing.T, eng *engine.Engine) time.Duration {
+	t.Helper()
 	ctx := context.Background()
 	root := eng.Organization().Root.Path
 	var lat latencies
@@ -89,50 +160,16 @@ func TestPeerDuckDB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eng.WaitJob(ctx, id)
+			if err := eng.WaitJob(ctx, id); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &hundred}); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	reportP50 := lat[len(lat)/2]
-
-	// Equality, row for row.
-	var ours []string
-	eng.ScanAccountServiceAccess(ctx, func(a engine.AccountServiceAccess) error {
-		ours = append(ours, fmt.Sprintf("%s %s %s %s", a.AccountID, a.ServiceNamespace, a.LastAuthenticatedTime.Format(time.RFC3339), a.Region))
-		return nil
-	})
-	theirs := make([]string, len(duck.Rows))
-	for i, r := range duck.Rows {
-		theirs[i] = fmt.Sprintf("%s %s %s %s", r.Account, r.Namespace, r.Last, r.Region)
-	}
-	sort.Strings(ours)
-	sort.Strings(theirs)
-	if len(ours) != len(theirs) {
-		t.Errorf("rollup rows: lastaccess %d, DuckDB %d", len(ours), len(theirs))
-	}
-	for i := 0; i < len(ours) && i < len(theirs); i++ {
-		if ours[i] != theirs[i] {
-			t.Fatalf("rollups differ at row %d:\n lastaccess %s\n DuckDB     %s", i, ours[i], theirs[i])
-		}
-	}
-
-	oursRate, duckSecs := medianOf(oursRates), medianOf(duckSeconds)
-	duckRate := float64(records) / duckSecs
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\nDataset %s: %d records in %d gzipped files (%.1f MB); DuckDB %d threads; medians of %d alternating rounds.\n\n",
-		machineLine(), name, records, d.Manifest.Files, float64(d.GzipBytes())/1e6, duck.Threads, rounds)
-	b.WriteString("| figure | lastaccess | DuckDB | ratio | target |\n| --- | --- | --- | --- | --- |\n")
-	fmt.Fprintf(&b, "| rollup from the gzipped export, records/s | %.0f (`lastaccess ingest`: decode, store, rollups) | %.0f (`read_json` + `GROUP BY`) | %.2f× | ≥ 1.0× (%s) |\n",
-		oursRate, duckRate, oursRate/duckRate, verdict(oursRate/duckRate >= 1))
-	fmt.Fprintf(&b, "| root report (Generate + Get 100 rows) | %s p50 | %.2f s (recompute from files) | %.0f× faster | ≥ 1000× (%s) |\n",
-		reportP50.Round(time.Microsecond), duckSecs, duckSecs/reportP50.Seconds(), verdict(duckSecs/reportP50.Seconds() >= 1000))
-	fmt.Fprintf(&b, "| rollup rows equal | %d | %d | %v | |\n", len(ours), len(theirs), len(ours) == len(theirs))
-	fmt.Fprintf(&b, "\nRounds: lastaccess %s records/s; DuckDB %s s.\n", joinFloats(oursRates, "%.0f"), joinFloats(duckSeconds, "%.2f"))
-	t.Log("\n" + b.String())
-	writeResult(t, "peers-duckdb", b.String())
+	return lat[len(lat)/2]
 }
 
 var summaryRecords = regexp.MustCompile(`records: +([0-9]+) read`)
