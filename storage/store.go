@@ -367,6 +367,11 @@ func (s *Store) Close() error {
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }
 
+// SyncWrites tells whether every commit is fsynced, as Badger was opened.
+func (s *Store) SyncWrites() bool {
+	return s.log.Opts().SyncWrites && s.state.Opts().SyncWrites
+}
+
 // Size returns the bytes Badger holds on disk (LSM tables and value logs)
 // in both databases.
 func (s *Store) Size() (lsm, vlog int64) {

@@ -22,6 +22,8 @@ type env struct {
 	dataDir string
 	now     string
 	clock   engine.Clock
+	// syncWrites makes every commit fsync (serve --sync-writes).
+	syncWrites bool
 }
 
 // parseGlobal reads the global flags that precede the command.
@@ -111,6 +113,7 @@ func (env *env) openEngine(owner string, opts engine.Options) (*engine.Engine, *
 	}
 	sopts := storage.DefaultOptions()
 	sopts.Owner = owner
+	sopts.SyncWrites = env.syncWrites
 	st, err := storage.Open(env.resolveDataDir(), sopts)
 	if err != nil {
 		return nil, nil, nil, err

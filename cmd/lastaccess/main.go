@@ -76,6 +76,7 @@ const usage = `usage: lastaccess [--data DIR] [--now RFC3339] COMMAND
 commands:
   serve [--listen 127.0.0.1:3306] [--user U --password P] [--readonly-user U --readonly-password P]
         [--insecure-no-password] [--report-owner-only] [--log-statements] [--print-examples]
+        [--sync-writes] [--shutdown-timeout 30s]
   org import FILE
   ingest [--server HOST:PORT] [--no-progress] PATH... | -
   rebuild

@@ -34,6 +34,7 @@ type serveConfig struct {
 	insecureNoPassword             bool
 	reportOwnerOnly, logStatements bool
 	printExamples                  bool
+	syncWrites                     bool
 	shutdownTimeout                time.Duration
 }
 
@@ -49,6 +50,7 @@ func parseServeFlags(env *env, args []string) (*serveConfig, error) {
 	fs.BoolVar(&c.reportOwnerOnly, "report-owner-only", false, "only the user who generated a report may read it")
 	fs.BoolVar(&c.logStatements, "log-statements", false, "log every statement")
 	fs.BoolVar(&c.printExamples, "print-examples", false, "print how to connect and example statements")
+	fs.BoolVar(&c.syncWrites, "sync-writes", false, "fsync every commit, so that an acknowledged ingest_events batch survives a power loss too (a crash of the process it survives either way)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running statements")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -99,7 +101,8 @@ func runServe(ctx context.Context, env *env, args []string) error {
 	defer ln.Close()
 	addr := ln.Addr().String()
 
-	eng, _, closeAll, err := env.openEngine(fmt.Sprintf("lastaccess serve on %s", addr),
+	env.syncWrites = c.syncWrites
+	eng, st, closeAll, err := env.openEngine(fmt.Sprintf("lastaccess serve on %s", addr),
 		engine.Options{ReportOwnerOnly: c.reportOwnerOnly, Logger: logger})
 	if err != nil {
 		return err
@@ -125,7 +128,7 @@ func runServe(ctx context.Context, env *env, args []string) error {
 		printExamples(env.stdout, addr, c, eng.Organization())
 	}
 	logger.Info("serving", "listen", addr, "database", sqlfront.DatabaseName, "user", c.user,
-		"readonly_user", c.readOnlyUser, "data", env.resolveDataDir())
+		"readonly_user", c.readOnlyUser, "data", env.resolveDataDir(), "sync_writes", st.SyncWrites())
 	if c.password == "" {
 		logger.Warn("users without a password are accepted (--insecure-no-password)")
 	}

@@ -191,7 +191,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("serve exit: %v\n%s", err, p.log())
 	}
 	log := p.log()
-	for _, want := range []string{"shutting down", "msg=stopped", "Error authenticating user ops"} {
+	for _, want := range []string{"shutting down", "msg=stopped", "Error authenticating user ops", "sync_writes=false"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
@@ -202,6 +202,40 @@ func TestServe(t *testing.T) {
 	out := cli{t, data}.ok("iam", "get-organizations-access-report", "--job-id", id, "--max-items", "1")
 	if !strings.Contains(out, `"JobStatus": "COMPLETED"`) {
 		t.Fatalf("report after restart:\n%s", out)
+	}
+}
+
+// TestServeSyncWrites: with --sync-writes the server says so and a batch
+// it acknowledged is stored after the process is killed. (That the fsync
+// also outlives a power loss cannot be tested here: no power to cut.)
+func TestServeSyncWrites(t *testing.T) {
+	data := loadedSample(t)
+	before := cli{t, data}.check()
+	p := startServe(t, data, nil, "--insecure-no-password", "--sync-writes")
+	if !strings.Contains(p.log(), "sync_writes=true") {
+		t.Fatalf("serve does not say it syncs writes:\n%s", p.log())
+	}
+	db := p.db("root", "")
+	var account string
+	if err := db.QueryRow("SELECT Id FROM accounts ORDER BY Id LIMIT 1").Scan(&account); err != nil {
+		t.Fatal(err)
+	}
+	record := fmt.Sprintf(`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%[1]s:user/sync","accountId":"%[1]s"},`+
+		`"eventTime":"2026-10-31T12:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1",`+
+		`"eventID":"5a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b","eventType":"AwsApiCall","eventCategory":"Management"}`, account)
+	if _, err := db.Exec("CALL ingest_events(?)", record); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	after := cli{t, data}.check()
+	var n, m int
+	fmt.Sscan(before.events, &n)
+	fmt.Sscan(after.events, &m)
+	if m != n+1 {
+		t.Fatalf("events before %q, after an acknowledged batch of one and SIGKILL %q", before.events, after.events)
 	}
 }
 
