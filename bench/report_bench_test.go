@@ -52,24 +52,28 @@ func BenchmarkOrgReport1m(b *testing.B) {
 
 // benchOrgReport times Generate + wait + Get of the first 100-row page.
 func benchOrgReport(b *testing.B, eng *engine.Engine, path, policy string) {
-	ctx := context.Background()
-	hundred := 100
 	var lat latencies
 	for i := 0; i < b.N; i++ {
-		lat.time(func() {
-			id, err := eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: policy})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := eng.WaitJob(ctx, id); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &hundred}); err != nil {
-				b.Fatal(err)
-			}
-		})
+		lat.time(func() { orgReportPage(b, eng, path, policy) })
 	}
 	lat.report(b)
+}
+
+// orgReportPage generates the Organizations report of path (and policy),
+// waits for it and gets its first 100-row page.
+func orgReportPage(tb testing.TB, eng *engine.Engine, path, policy string) {
+	ctx := context.Background()
+	id, err := eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: policy})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := eng.WaitJob(ctx, id); err != nil {
+		tb.Fatal(err)
+	}
+	hundred := 100
+	if _, err := eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &hundred}); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // BenchmarkRebuild measures recomputing every rollup from the event log.
