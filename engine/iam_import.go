@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"lastaccess/engine/policy"
+	"lastaccess/internal/jsonpos"
 )
 
 // authorizationDetails is the output of `aws iam
@@ -151,7 +152,7 @@ func parseAuthorizationDetails(data []byte) (*parsedDetails, error) {
 	}
 	var d authorizationDetails
 	if err := json.Unmarshal(trimmed, &d); err != nil {
-		return nil, fmt.Errorf("not the JSON output of get-account-authorization-details: %w", describeJSONError(trimmed, err))
+		return nil, fmt.Errorf("not the JSON output of get-account-authorization-details: %w", jsonpos.Describe(trimmed, err))
 	}
 	out := &parsedDetails{details: &d}
 	var problems []string

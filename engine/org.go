@@ -11,6 +11,7 @@ import (
 
 	"lastaccess/engine/catalog"
 	"lastaccess/engine/policy"
+	"lastaccess/internal/jsonpos"
 )
 
 // NodeKind is the kind of an organization entity.
@@ -72,31 +73,59 @@ type Organization struct {
 // OrgSnapshot is the organization file format of SPEC §3 (AWS
 // Organizations field names, plus ParentId and Targets).
 type OrgSnapshot struct {
-	Organization struct {
-		ID              string `json:"Id"`
-		MasterAccountID string `json:"MasterAccountId"`
-	} `json:"Organization"`
-	Roots []struct {
-		ID   string `json:"Id"`
-		Name string `json:"Name"`
-	} `json:"Roots"`
-	OrganizationalUnits []struct {
-		ID       string `json:"Id"`
-		Name     string `json:"Name"`
-		ParentID string `json:"ParentId"`
-	} `json:"OrganizationalUnits"`
-	Accounts []struct {
-		ID       string `json:"Id"`
-		Name     string `json:"Name"`
-		ParentID string `json:"ParentId"`
-	} `json:"Accounts"`
-	Policies []struct {
-		ID      string   `json:"Id"`
-		Name    string   `json:"Name"`
-		Content string   `json:"Content"`
-		Targets []string `json:"Targets"`
-	} `json:"Policies"`
+	Organization        SnapshotOrganization `json:"Organization"`
+	Roots               []SnapshotRoot       `json:"Roots"`
+	OrganizationalUnits []SnapshotOU         `json:"OrganizationalUnits"`
+	Accounts            []SnapshotAccount    `json:"Accounts"`
+	Policies            []SnapshotPolicy     `json:"Policies"`
 }
+
+// SnapshotOrganization is the snapshot's Organization member.
+type SnapshotOrganization struct {
+	ID              string `json:"Id"`
+	MasterAccountID string `json:"MasterAccountId"`
+}
+
+// SnapshotRoot is one of the snapshot's Roots.
+type SnapshotRoot struct {
+	ID   string `json:"Id"`
+	Name string `json:"Name"`
+}
+
+// SnapshotOU is one of the snapshot's OrganizationalUnits.
+type SnapshotOU struct {
+	ID       string `json:"Id"`
+	Name     string `json:"Name"`
+	ParentID string `json:"ParentId"`
+}
+
+// SnapshotAccount is one of the snapshot's Accounts.
+type SnapshotAccount struct {
+	ID       string `json:"Id"`
+	Name     string `json:"Name"`
+	ParentID string `json:"ParentId"`
+}
+
+// SnapshotPolicy is one of the snapshot's Policies: an SCP, its document
+// as a JSON string and the ids of the roots, OUs and accounts it is
+// attached to.
+type SnapshotPolicy struct {
+	ID      string   `json:"Id"`
+	Name    string   `json:"Name"`
+	Content string   `json:"Content"`
+	Targets []string `json:"Targets"`
+}
+
+// IDKind is a kind of id an organization snapshot holds.
+type IDKind uint8
+
+const (
+	IDOrganization IDKind = iota + 1
+	IDRoot
+	IDOU
+	IDAccount
+	IDPolicy
+)
 
 var (
 	orgIDPattern     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
@@ -105,6 +134,31 @@ var (
 	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
 	policyIDPattern  = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
 )
+
+// idRules are the Organizations API's id patterns, each with the words
+// an error uses for it.
+var idRules = map[IDKind]struct {
+	pattern *regexp.Regexp
+	what    string
+}{
+	IDOrganization: {orgIDPattern, "an organization id (o- and 10-32 lowercase letters or digits)"},
+	IDRoot:         {rootIDPattern, "a root id (r- and 4-32 lowercase letters or digits)"},
+	IDOU:           {ouIDPattern, "an OU id (ou-<4-32>-<8-32> lowercase letters or digits)"},
+	IDAccount:      {accountIDPattern, "a 12-digit account id"},
+	IDPolicy:       {policyIDPattern, "a policy id (p- and 8-128 letters, digits or _)"},
+}
+
+// CheckID returns nil when id is an id of that kind as the Organizations
+// API defines it, else an error quoting it. Importers that must trust an
+// id before the snapshot is built (to name a file after it) use it, so
+// there is one definition.
+func CheckID(kind IDKind, id string) error {
+	r := idRules[kind]
+	if r.pattern.MatchString(id) {
+		return nil
+	}
+	return fmt.Errorf("%q is not %s", id, r.what)
+}
 
 // maxListedProblems caps how many entities one import error names.
 const maxListedProblems = 20
@@ -115,7 +169,7 @@ func ParseOrganization(data []byte) (*Organization, error) {
 	var snap OrgSnapshot
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&snap); err != nil {
-		return nil, fmt.Errorf("organization snapshot: %w", describeJSONError(data, err))
+		return nil, fmt.Errorf("organization snapshot: %w", jsonpos.Describe(data, err))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("organization snapshot: unexpected data after the JSON object")
@@ -128,11 +182,11 @@ func ParseOrganization(data []byte) (*Organization, error) {
 		snapshot:            append([]byte(nil), data...),
 		allowed:             make(map[string][]bool),
 	}
-	if !orgIDPattern.MatchString(o.ID) {
-		return nil, fmt.Errorf("organization snapshot: Organization.Id %q is not an organization id (o- and 10-32 lowercase letters or digits)", o.ID)
+	if err := CheckID(IDOrganization, o.ID); err != nil {
+		return nil, fmt.Errorf("organization snapshot: Organization.Id %w", err)
 	}
-	if !accountIDPattern.MatchString(o.ManagementAccountID) {
-		return nil, fmt.Errorf("organization snapshot: Organization.MasterAccountId %q is not a 12-digit account id", o.ManagementAccountID)
+	if err := CheckID(IDAccount, o.ManagementAccountID); err != nil {
+		return nil, fmt.Errorf("organization snapshot: Organization.MasterAccountId %w", err)
 	}
 	if len(snap.Roots) != 1 {
 		return nil, fmt.Errorf("organization snapshot: want exactly one root, got %d", len(snap.Roots))
@@ -145,15 +199,15 @@ func ParseOrganization(data []byte) (*Organization, error) {
 		return nil
 	}
 	r := snap.Roots[0]
-	if !rootIDPattern.MatchString(r.ID) {
-		return nil, fmt.Errorf("organization snapshot: root id %q is not a root id (r- and 4-32 lowercase letters or digits)", r.ID)
+	if err := CheckID(IDRoot, r.ID); err != nil {
+		return nil, fmt.Errorf("organization snapshot: root id %w", err)
 	}
 	o.Root = &Node{ID: r.ID, Name: r.Name, Kind: KindRoot}
 	_ = add(o.Root)
 	parents := make(map[*Node]string)
 	for i, ou := range snap.OrganizationalUnits {
-		if !ouIDPattern.MatchString(ou.ID) {
-			return nil, fmt.Errorf("organization snapshot: OrganizationalUnits[%d]: id %q is not an OU id (ou-<4-32>-<8-32> lowercase letters or digits)", i, ou.ID)
+		if err := CheckID(IDOU, ou.ID); err != nil {
+			return nil, fmt.Errorf("organization snapshot: OrganizationalUnits[%d]: id %w", i, err)
 		}
 		n := &Node{ID: ou.ID, Name: ou.Name, Kind: KindOU}
 		if err := add(n); err != nil {
@@ -163,8 +217,8 @@ func ParseOrganization(data []byte) (*Organization, error) {
 		o.ous = append(o.ous, n)
 	}
 	for i, a := range snap.Accounts {
-		if !accountIDPattern.MatchString(a.ID) {
-			return nil, fmt.Errorf("organization snapshot: Accounts[%d]: id %q is not a 12-digit account id", i, a.ID)
+		if err := CheckID(IDAccount, a.ID); err != nil {
+			return nil, fmt.Errorf("organization snapshot: Accounts[%d]: id %w", i, err)
 		}
 		n := &Node{ID: a.ID, Name: a.Name, Kind: KindAccount}
 		if err := add(n); err != nil {
@@ -219,8 +273,8 @@ func ParseOrganization(data []byte) (*Organization, error) {
 
 func (o *Organization) addPolicies(snap OrgSnapshot) error {
 	for i, p := range snap.Policies {
-		if !policyIDPattern.MatchString(p.ID) {
-			return fmt.Errorf("organization snapshot: Policies[%d]: id %q is not a policy id (p- and 8-128 letters, digits or _)", i, p.ID)
+		if err := CheckID(IDPolicy, p.ID); err != nil {
+			return fmt.Errorf("organization snapshot: Policies[%d]: id %w", i, err)
 		}
 		if _, dup := o.policies[p.ID]; dup {
 			return fmt.Errorf("organization snapshot: duplicate policy id %s", p.ID)
@@ -268,23 +322,6 @@ func listIDs(ids []string) string {
 		return strings.Join(ids[:maxListedProblems], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxListedProblems)
 	}
 	return strings.Join(ids, ", ")
-}
-
-// describeJSONError adds line and column to a JSON syntax error.
-func describeJSONError(data []byte, err error) error {
-	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err
-	}
-	line := 1 + bytes.Count(data[:off], []byte{'\n'})
-	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
 // Snapshot returns the JSON the organization was imported from.
