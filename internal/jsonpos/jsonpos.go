@@ -26,7 +26,14 @@ func Describe(data []byte, err error) error {
 	if off < 0 || off > int64(len(data)) {
 		return err
 	}
+	return fmt.Errorf("%s: %w", Position(data, off), err)
+}
+
+// Position names the byte offset off of data as "line L, column C"
+// (both from 1).
+func Position(data []byte, off int64) string {
+	off = min(max(off, 0), int64(len(data)))
 	line := 1 + bytes.Count(data[:off], []byte{'\n'})
 	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	return fmt.Sprintf("line %d, column %d", line, col)
 }
