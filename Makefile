@@ -47,10 +47,17 @@ test-race:
 bench-smoke:
 	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 10m ./bench/
 
+# Shell scripts are checked with shellcheck; CI (.ci/run) installs it, a
+# machine without it skips that check and says so.
+SHELL_SCRIPTS := scripts/org-snapshot.sh testdata/awsorg/bin/aws .ci/run
+
 lint:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@if command -v shellcheck >/dev/null 2>&1; then shellcheck $(SHELL_SCRIPTS); \
+	elif [ -n "$$CI" ]; then echo "shellcheck is not installed (.ci/run installs it)"; exit 1; \
+	else echo "shellcheck not installed: shell scripts not checked"; fi
 
 bench:
 	$(GO) run ./bench/cmd/benchtable -count 5
