@@ -118,7 +118,7 @@ func TestOrgImportAWSCLIRejected(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		file string                // relative to the directory; "" for none
+		file string               // relative to the directory; "" for none
 		edit func(p string) error // changes the file at p
 		code int
 		want string // after the directory's path
