@@ -50,9 +50,9 @@ work=$(mktemp -d "$parent/.org-snapshot.XXXXXX")
 cleanup() { [ -z "$work" ] || rm -rf -- "$work"; }
 trap cleanup EXIT
 
-# JSON whatever the profile's output setting; no pager; Organizations
+# JSON whatever the profile's output setting; no pager or prompt; Organizations
 # throttles early, so retry patiently unless told otherwise.
-export AWS_PAGER=""
+export AWS_PAGER="" AWS_CLI_AUTO_PROMPT=off
 export AWS_RETRY_MODE="${AWS_RETRY_MODE:-adaptive}"
 export AWS_MAX_ATTEMPTS="${AWS_MAX_ATTEMPTS:-10}"
 
