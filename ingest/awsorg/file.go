@@ -51,8 +51,12 @@ type paged struct {
 
 func (p paged) cut() bool { return p.NextToken != nil && *p.NextToken != "" }
 
-// lister is a listing's decoded output.
-type lister interface{ cut() bool }
+// lister is a listing's decoded output: whether it was cut, and its list
+// member's name and presence (the AWS CLI always prints it, [] when empty).
+type lister interface {
+	cut() bool
+	member() (name string, present bool)
+}
 
 // decode reads file, the output of command (for messages, e.g. `aws
 // organizations list-roots`), into v: one JSON object, nothing after it.
@@ -91,7 +95,14 @@ func (d *dir) decode(file, command, neededBy string, v any) error {
 		return d.fail(file, ErrMalformed, "%s: more data after the JSON object; it should hold one output of `%s` (the AWS CLI merges a listing's pages into one)",
 			jsonpos.Position(data, extra), command)
 	}
-	if l, ok := v.(lister); ok && l.cut() {
+	l, ok := v.(lister)
+	if !ok {
+		return nil
+	}
+	if name, present := l.member(); !present {
+		return d.fail(file, ErrMalformed, "no %s member: not what `%s` prints", name, command)
+	}
+	if l.cut() {
 		return d.fail(file, ErrCut, "the listing was cut: it ends with a NextToken, so later pages are missing (the AWS CLI prints one with --max-items or --no-paginate); run `%s` again without them, and the AWS CLI follows every page", command)
 	}
 	return nil

@@ -73,3 +73,11 @@ type listTargetsForPolicyOutput struct {
 		Type     string `json:"Type"`
 	} `json:"Targets"`
 }
+
+func (o *listRootsOutput) member() (string, bool) { return "Roots", o.Roots != nil }
+func (o *listOUsForParentOutput) member() (string, bool) {
+	return "OrganizationalUnits", o.OrganizationalUnits != nil
+}
+func (o *listAccountsForParentOutput) member() (string, bool) { return "Accounts", o.Accounts != nil }
+func (o *listPoliciesOutput) member() (string, bool)          { return "Policies", o.Policies != nil }
+func (o *listTargetsForPolicyOutput) member() (string, bool)  { return "Targets", o.Targets != nil }

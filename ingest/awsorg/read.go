@@ -116,9 +116,6 @@ func (d *dir) root() (engine.SnapshotRoot, bool, error) {
 	if err := d.decode(file, command, "", &out); err != nil {
 		return engine.SnapshotRoot{}, false, err
 	}
-	if out.Roots == nil {
-		return engine.SnapshotRoot{}, false, d.fail(file, ErrMalformed, "no Roots member: not what `%s` prints", command)
-	}
 	if n := len(*out.Roots); n != 1 {
 		return engine.SnapshotRoot{}, false, d.fail(file, ErrMalformed, "%d roots; an organization has exactly one", n)
 	}
@@ -150,17 +147,10 @@ func (d *dir) walk(rootID string, res *Result) error {
 		if err := d.decode(file, command, neededBy, &ous); err != nil {
 			return err
 		}
-		if ous.OrganizationalUnits == nil {
-			return d.fail(file, ErrMalformed, "no OrganizationalUnits member: not what `%s` prints", command)
-		}
 		for i, ou := range *ous.OrganizationalUnits {
-			if err := engine.CheckID(engine.IDOU, ou.ID); err != nil {
-				return d.fail(file, ErrMalformed, "OrganizationalUnits[%d].Id %v", i, err)
+			if err := d.place(listedIn, file, "OrganizationalUnits", i, engine.IDOU, ou.ID); err != nil {
+				return err
 			}
-			if other, dup := listedIn[ou.ID]; dup {
-				return d.fail(file, ErrMalformed, "OU %s is also listed in %s; an OU has one parent", ou.ID, d.name(other))
-			}
-			listedIn[ou.ID] = file
 			snap.OrganizationalUnits = append(snap.OrganizationalUnits, engine.SnapshotOU{ID: ou.ID, Name: ou.Name, ParentID: parent})
 			queue = append(queue, ou.ID)
 		}
@@ -171,17 +161,10 @@ func (d *dir) walk(rootID string, res *Result) error {
 		if err := d.decode(file, command, neededBy, &accounts); err != nil {
 			return err
 		}
-		if accounts.Accounts == nil {
-			return d.fail(file, ErrMalformed, "no Accounts member: not what `%s` prints", command)
-		}
 		for i, a := range *accounts.Accounts {
-			if err := engine.CheckID(engine.IDAccount, a.ID); err != nil {
-				return d.fail(file, ErrMalformed, "Accounts[%d].Id %v", i, err)
+			if err := d.place(listedIn, file, "Accounts", i, engine.IDAccount, a.ID); err != nil {
+				return err
 			}
-			if other, dup := listedIn[a.ID]; dup {
-				return d.fail(file, ErrMalformed, "account %s is also listed in %s; an account has one parent", a.ID, d.name(other))
-			}
-			listedIn[a.ID] = file
 			snap.Accounts = append(snap.Accounts, engine.SnapshotAccount{ID: a.ID, Name: a.Name, ParentID: parent})
 			state := a.State
 			if state == "" {
@@ -193,15 +176,27 @@ func (d *dir) walk(rootID string, res *Result) error {
 	return nil
 }
 
+// place records that file lists id, item i of its member, unless id is not
+// an id of that kind or another listing has it already: an OU or account
+// has one parent, and an OU walked twice would be walked forever.
+func (d *dir) place(listedIn map[string]string, file, member string, i int, kind engine.IDKind, id string) error {
+	if err := engine.CheckID(kind, id); err != nil {
+		return d.fail(file, ErrMalformed, "%s[%d].Id %v", member, i, err)
+	}
+	if other, dup := listedIn[id]; dup {
+		noun := map[engine.IDKind]string{engine.IDOU: "OU", engine.IDAccount: "account"}[kind]
+		return d.fail(file, ErrMalformed, "%s %s is also listed in %s; an %s has one parent", noun, id, d.name(other), noun)
+	}
+	listedIn[id] = file
+	return nil
+}
+
 // policies reads the SCPs: each listed policy's document and targets.
 func (d *dir) policies() ([]engine.SnapshotPolicy, error) {
 	const file, command = fileListPolicies, "aws organizations list-policies --filter " + scpType
 	var out listPoliciesOutput
 	if err := d.decode(file, command, "SCPs are enabled on the root", &out); err != nil {
 		return nil, err
-	}
-	if out.Policies == nil {
-		return nil, d.fail(file, ErrMalformed, "no Policies member: not what `%s` prints", command)
 	}
 	seen := map[string]bool{}
 	var policies []engine.SnapshotPolicy
@@ -259,9 +254,6 @@ func (d *dir) targets(id, neededBy string) ([]string, error) {
 	var out listTargetsForPolicyOutput
 	if err := d.decode(file, command, neededBy, &out); err != nil {
 		return nil, err
-	}
-	if out.Targets == nil {
-		return nil, d.fail(file, ErrMalformed, "no Targets member: not what `%s` prints", command)
 	}
 	targets := make([]string, 0, len(*out.Targets))
 	for _, t := range *out.Targets {
