@@ -36,6 +36,7 @@ const (
 // TestOrgImportAWSCLI: `org import --aws-cli DIR` builds the organization
 // from the AWS CLI's outputs, and reports see its structure and SCPs.
 func TestOrgImportAWSCLI(t *testing.T) {
+	t.Parallel()
 	c := cli{t, filepath.Join(t.TempDir(), "d")}
 	if out := c.ok("org", "import", "--aws-cli", awsOrgFixture); out != awsOrgImported {
 		t.Fatalf("import printed %q", out)
@@ -109,6 +110,7 @@ func orgReport(t *testing.T, c cli, path string, extra ...string) map[string]org
 // malformed file, or whose organization the engine rejects, is named in
 // the error, and the organization imported before is kept as it was.
 func TestOrgImportAWSCLIRejected(t *testing.T) {
+	t.Parallel()
 	c := cli{t, filepath.Join(t.TempDir(), "d")}
 	c.ok("org", "import", repoPath("testdata", "sample", "org.json"))
 	before := storedOrgSnapshot(t, c.data)
@@ -209,6 +211,7 @@ func storedOrgSnapshot(t *testing.T, data string) []byte {
 // PATH that replays the fixture (and fails on any other command line),
 // then imports what it wrote and reports on it.
 func TestOrgSnapshotScript(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "snapshot")
 	log := filepath.Join(t.TempDir(), "aws.log")
 	r := runOrgSnapshot(t, fakeAWSEnv(log), out)
@@ -237,6 +240,7 @@ func TestOrgSnapshotScript(t *testing.T) {
 // or a wrong command line stop the script with a clear error and leave no
 // snapshot behind.
 func TestOrgSnapshotScriptFailures(t *testing.T) {
+	t.Parallel()
 	t.Run("an aws call fails", func(t *testing.T) {
 		parent := t.TempDir()
 		out := filepath.Join(parent, "snapshot")
@@ -296,6 +300,7 @@ func TestOrgSnapshotScriptFailures(t *testing.T) {
 // are shaped as the AWS CLI prints them. Skipped without an `aws` on PATH
 // (.ci/run installs Debian's awscli).
 func TestAWSCLIPrintsFixtures(t *testing.T) {
+	t.Parallel()
 	env, stub := realAWSCLI(t)
 	for _, tc := range []struct {
 		file string
@@ -334,6 +339,7 @@ func TestAWSCLIPrintsFixtures(t *testing.T) {
 // CLI against the same endpoint: 35 AWS CLI processes, a minute or more
 // on 2 cores, so only with LASTACCESS_AWSCLI_FULL=1.
 func TestOrgSnapshotRealAWSCLI(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("LASTACCESS_AWSCLI_FULL") == "" {
 		t.Skip("LASTACCESS_AWSCLI_FULL=1 runs it")
 	}
