@@ -48,8 +48,9 @@ type Store interface {
 
 // AppendBatch is one write transaction. It is used by one goroutine.
 type AppendBatch interface {
-	// Add stages ev unless it is stored already (same account, service,
-	// time and eventID) or an event with its ID is staged in this batch.
+	// Add stages ev unless a record with its identity (caller account,
+	// event source, eventTime, eventID) is stored already or staged in
+	// this batch.
 	// It returns ErrBatchFull, staging nothing, when the transaction can
 	// take no more; the caller commits and starts another. The batch keeps
 	// ev: it must not change until Commit or Discard.
