@@ -71,18 +71,49 @@ func reasonFor(prefix, value string) SkipReason {
 	return SkipReason(prefix + value)
 }
 
-// authFailureCodes are the errorCodes of calls that were never
-// authenticated (SPEC §2): they are not accesses.
-var authFailureCodes = map[string]bool{
-	"InvalidClientTokenId":        true,
-	"SignatureDoesNotMatch":       true,
-	"IncompleteSignature":         true,
-	"MissingAuthenticationToken":  true,
-	"ExpiredToken":                true,
-	"ExpiredTokenException":       true,
-	"InvalidSignatureException":   true,
-	"UnrecognizedClientException": true,
-	"AuthFailure":                 true,
+// FailedAuthenticationCodes are the errorCodes of calls that were never
+// authenticated (SPEC §2): they are not accesses. EC2 writes them with a
+// "Client." or "Server." prefix (Client.AuthFailure), which
+// FailedAuthenticationPrefixes lists. This is the one table of them:
+// classification reads it, and so should anything that filters on it.
+var FailedAuthenticationCodes = [...]string{
+	"AuthFailure",
+	"ExpiredToken",
+	"ExpiredTokenException",
+	"IncompleteSignature",
+	"InvalidClientTokenId",
+	"InvalidSignatureException",
+	"MissingAuthenticationToken",
+	"SignatureDoesNotMatch",
+	"UnrecognizedClientException",
+}
+
+// FailedAuthenticationPrefixes may precede a FailedAuthenticationCodes
+// entry (EC2's error codes).
+var FailedAuthenticationPrefixes = [...]string{"Client.", "Server."}
+
+var failedAuthenticationCodes = func() map[string]bool {
+	m := make(map[string]bool, len(FailedAuthenticationCodes))
+	for _, c := range FailedAuthenticationCodes {
+		m[c] = true
+	}
+	return m
+}()
+
+// IsFailedAuthentication says whether errorCode is a failed
+// authentication: one of FailedAuthenticationCodes, bare or after one of
+// FailedAuthenticationPrefixes. The match is exact (AWS's codes are
+// case-sensitive).
+func IsFailedAuthentication(errorCode string) bool {
+	if failedAuthenticationCodes[errorCode] {
+		return true
+	}
+	for _, p := range FailedAuthenticationPrefixes {
+		if rest, ok := strings.CutPrefix(errorCode, p); ok && failedAuthenticationCodes[rest] {
+			return true
+		}
+	}
+	return false
 }
 
 // maxFieldLen bounds every stored string (an ARN is at most 2048 bytes).
@@ -164,7 +195,7 @@ func (n *normalizer) normalize(r *record) outcome {
 		}
 		return outcome{skip: reasonFor("identityType:", id.Type)}
 	}
-	if authFailureCodes[r.ErrorCode] {
+	if r.ErrorCode != "" && IsFailedAuthentication(r.ErrorCode) {
 		return outcome{skip: SkipFailedAuthentication}
 	}
 	if id.AccountID == "" {
