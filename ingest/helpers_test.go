@@ -57,7 +57,9 @@ type recordIdentity struct {
 	time                int64
 }
 
-func identityOf(e *engine.Event) recordIdentity { return recordIdentity{e.AccountID, e.EventSource, e.ID, e.Time} }
+func identityOf(e *engine.Event) recordIdentity {
+	return recordIdentity{e.AccountID, e.EventSource, e.ID, e.Time}
+}
 
 func newMapSink() *mapSink { return &mapSink{byID: make(map[recordIdentity]engine.Event)} }
 
