@@ -167,6 +167,9 @@ type outcome struct {
 	skip          SkipReason
 	problem       *fieldProblem
 	unknownSource string // set with ok when the event source is not in the catalog
+	// contentID is set with ok when the record has no eventID: the event's
+	// ID is then derived from the raw record (ContentEventID).
+	contentID bool
 }
 
 // normalize classifies r per SPEC §2 and builds its event.
@@ -174,7 +177,8 @@ type outcome struct {
 // Order: the record's category and type first (an Insights record has no
 // userIdentity), then the identity, failed authentication, the account, and
 // only for a counted record the fields an event needs. A skipped record is
-// never an error for lacking eventID, eventTime and the like.
+// never an error for lacking eventTime and the like; a counted record
+// without eventID gets its ID from its content (outcome.contentID).
 func (n *normalizer) normalize(r *record) outcome {
 	switch r.EventCategory {
 	case "", "Management", "Data":
@@ -202,8 +206,10 @@ func (n *normalizer) normalize(r *record) outcome {
 		return outcome{skip: SkipMissingAccountID}
 	}
 
-	// A counted record: every field of the event must be there and sane.
-	if p := checkText("eventID", r.EventID, true); p != nil {
+	// A counted record: every field of the event must be there and sane,
+	// but for eventID, which records of eventVersion 1.0 lack: their
+	// content identifies them.
+	if p := checkText("eventID", r.EventID, false); p != nil {
 		return outcome{problem: p}
 	}
 	if p := checkText("eventTime", r.EventTime, true); p != nil {
@@ -243,7 +249,7 @@ func (n *normalizer) normalize(r *record) outcome {
 	if p != nil {
 		return outcome{problem: p}
 	}
-	out := outcome{ok: true}
+	out := outcome{ok: true, contentID: r.EventID == ""}
 	if !src.known {
 		out.unknownSource = ev.EventSource
 	}

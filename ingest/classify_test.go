@@ -250,8 +250,6 @@ func TestMalformedRecords(t *testing.T) {
 		field  string
 		msg    string
 	}{
-		{rec(t, "eventID", del), "eventID", "missing"},
-		{rec(t, "eventID", ""), "eventID", "missing"},
 		{rec(t, "eventTime", del), "eventTime", "missing"},
 		{rec(t, "eventSource", del), "eventSource", "missing"},
 		{rec(t, "eventName", del), "eventName", "missing"},

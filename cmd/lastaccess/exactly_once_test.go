@@ -225,3 +225,23 @@ func TestExactlyOnceSharedEventIDs(t *testing.T) {
 		t.Fatal("report after ingest --server differs from a clean ingest's")
 	}
 }
+
+// TestRecordWithoutEventIDIngestedOnce: a CloudTrail 1.0 record has no
+// eventID; it is counted, identified by its content, in an export file
+// as on stdin with its keys in another order: stored once.
+func TestRecordWithoutEventIDIngestedOnce(t *testing.T) {
+	dir := t.TempDir()
+	const v10 = `{"eventVersion":"1.0","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/a","accountId":"111111111111"},` +
+		`"eventTime":"2013-11-12T09:08:07Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1"}`
+	const reordered = `{"awsRegion":"us-east-1","eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com","eventTime":"2013-11-12T09:08:07Z",` +
+		`"userIdentity":{"accountId":"111111111111","arn":"arn:aws:iam::111111111111:user/a","type":"IAMUser"},"eventVersion":"1.0"}`
+	file := filepath.Join(dir, "111111111111_CloudTrail_us-east-1_20131112T0910Z_abc.json")
+	os.WriteFile(file, []byte(`{"Records":[`+v10+`]}`), 0o644)
+	c := cli{t, filepath.Join(dir, "d")}
+	if out := c.ok("ingest", "--no-progress", file); !strings.Contains(out, "(1 ingested, 0 duplicates), 0 skipped, 0 malformed") {
+		t.Fatalf("first ingest:\n%s", out)
+	}
+	if out := c.runStdin([]byte(reordered+"\n"), "ingest", "--no-progress", "-"); !strings.Contains(out, "(0 ingested, 1 duplicates)") {
+		t.Fatalf("the same record, reordered, on stdin:\n%s", out)
+	}
+}
