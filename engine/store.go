@@ -82,9 +82,12 @@ type Snapshot interface {
 type EventQuery struct {
 	Accounts  []string // only these accounts (sorted or not); nil means all
 	Namespace string
-	From, To  int64 // inclusive Unix-nanosecond bounds, used when HasFrom / HasTo
-	HasFrom   bool
-	HasTo     bool
+	// Namespaces, when set and Namespace is "", keeps only the services
+	// for which it returns true; the others are skipped on their keys.
+	Namespaces func(namespace string) bool
+	From, To   int64 // inclusive Unix-nanosecond bounds, used when HasFrom / HasTo
+	HasFrom    bool
+	HasTo      bool
 	// KeysRead, when not nil, is incremented for every block the scan
 	// reads and every key it seeks to when skipping from one account or
 	// service to the next, so tests can prove a filter reads only

@@ -190,8 +190,10 @@ func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error
 			if err != nil || !ok {
 				return err
 			}
-			if err := visitPair(account, ns); err != nil {
-				return err
+			if q.Namespaces == nil || q.Namespaces(ns) {
+				if err := visitPair(account, ns); err != nil {
+					return err
+				}
 			}
 			seek = prefixEnd(blockPrefix(nil, account, ns))
 		}
