@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// Append stores the events whose EventID is not stored yet, with their
-// rollup changes, in one atomic commit per store transaction (a call
-// larger than one transaction is split; each part is atomic and a retry
-// of the whole call stores nothing twice). It is safe for concurrent use;
-// appends are serialized.
+// Append stores the events whose identity (caller account, event source,
+// eventTime, eventID) is not stored yet, with their rollup changes, in one
+// atomic commit per store transaction (a call larger than one transaction
+// is split; each part is atomic and a retry of the whole call stores
+// nothing twice). It is safe for concurrent use; appends are serialized.
 func (e *Engine) Append(ctx context.Context, events []Event) (AppendResult, error) {
 	var res AppendResult
 	for i := range events {

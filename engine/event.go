@@ -37,7 +37,10 @@ func ParsePrincipalType(s string) (PrincipalType, bool) {
 // authenticated call that counts for last accessed information (SPEC §2).
 // Ingest produces it, the engine folds it into rollups, storage keeps it.
 type Event struct {
-	ID            string // CloudTrail eventID: the identity of the record
+	// ID is the CloudTrail eventID, or for a record without one (eventVersion
+	// 1.0) an ID derived from its content. A record's identity is
+	// (AccountID, EventSource, Time, ID).
+	ID            string
 	Time          int64  // eventTime, Unix nanoseconds UTC
 	AccountID     string // userIdentity.accountId (the caller's account)
 	PrincipalARN  string // IAM user, role (session issuer) or account root ARN
@@ -62,5 +65,5 @@ func (e *Event) EventTime() time.Time { return time.Unix(0, e.Time).UTC() }
 // AppendResult counts what one Append stored.
 type AppendResult struct {
 	Ingested   int // events stored for the first time
-	Duplicates int // events whose eventID was already stored (or repeated in the call)
+	Duplicates int // events whose identity was already stored (or repeated in the call)
 }

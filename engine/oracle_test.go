@@ -154,7 +154,17 @@ func TestReportsMatchOracle(t *testing.T) {
 				if r.IntN(15) == 0 {
 					at = base.Add(time.Duration(1+r.IntN(5)) * 24 * time.Hour)
 				}
-				e := ev(fmt.Sprintf("ev-%d-%d", seed, i), at, acct, namespaces[r.IntN(len(namespaces))], regions[r.IntN(len(regions))])
+				id := fmt.Sprintf("ev-%d-%d", seed, i)
+				if i > 0 && r.IntN(8) == 0 {
+					// An eventID shared with another record of another
+					// account, service or time: a record of its own.
+					id = stream[r.IntN(len(stream))].ID
+				}
+				e := ev(id, at, acct, namespaces[r.IntN(len(namespaces))], regions[r.IntN(len(regions))])
+				if r.IntN(10) == 0 && e.Namespace == "s3" {
+					// A second event source of the same service.
+					e.EventSource = "s3-control.amazonaws.com"
+				}
 				e.PrincipalARN = fmt.Sprintf("arn:aws:iam::%s:role/r%d", acct, r.IntN(3))
 				e.Action = []string{"List", "Get", "Put"}[r.IntN(3)]
 				e.ServiceLinked = r.IntN(8) == 0
@@ -164,11 +174,18 @@ func TestReportsMatchOracle(t *testing.T) {
 					stream = append(stream, e)
 				}
 			}
-			unique := map[string]bool{}
+			// A record's identity is (caller account, event source,
+			// eventTime, eventID).
+			type identity struct {
+				account, source, id string
+				at                  int64
+			}
+			identOf := func(e engine.Event) identity { return identity{e.AccountID, e.EventSource, e.ID, e.Time} }
+			unique := map[identity]bool{}
 			var distinct []engine.Event
 			for _, e := range stream {
-				if !unique[e.ID] {
-					unique[e.ID] = true
+				if !unique[identOf(e)] {
+					unique[identOf(e)] = true
 					distinct = append(distinct, e)
 				}
 			}
@@ -177,7 +194,7 @@ func TestReportsMatchOracle(t *testing.T) {
 			// appended before them.
 			order := r.Perm(len(stream))
 			var ingested, dups int
-			stored := map[string]bool{}
+			stored := map[identity]bool{}
 			var soFar []engine.Event
 			for i := 0; i < len(order); {
 				size := 1 + r.IntN(60)
@@ -185,8 +202,8 @@ func TestReportsMatchOracle(t *testing.T) {
 				for j := i; j < len(order) && j < i+size; j++ {
 					e := stream[order[j]]
 					batch = append(batch, e)
-					if !stored[e.ID] {
-						stored[e.ID] = true
+					if !stored[identOf(e)] {
+						stored[identOf(e)] = true
 						soFar = append(soFar, e)
 					}
 				}

@@ -3,11 +3,14 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"lastaccess/engine"
+	"lastaccess/engine/catalog"
 )
 
 const (
@@ -506,5 +509,109 @@ func TestServiceLastAccessedInterruptedJob(t *testing.T) {
 	ent, err := te.eng.GetServiceLastAccessedDetailsWithEntities(context.Background(), engine.GetServiceLastAccessedDetailsWithEntitiesInput{JobID: id, ServiceNamespace: "s3"})
 	if err != nil || ent.JobStatus != engine.JobFailed || ent.Error == nil || len(ent.EntityDetailsList) != 0 {
 		t.Fatalf("entities of a failed job: %v %+v", err, ent)
+	}
+}
+
+// TestActionLevelEmbeddedCatalog: with the embedded catalog, ACTION_LEVEL
+// tracks every action AWS's service reference marks "IAM Action Last
+// Accessed", in services beyond ec2, iam, lambda and s3: carol (every
+// service but iam) used dynamodb:DeleteTable and kms:Decrypt (tracked) and
+// dynamodb:GetItem, sqs:SendMessage (not tracked).
+func TestActionLevelEmbeddedCatalog(t *testing.T) {
+	te := &testEnv{t: t, dir: t.TempDir(), now: scenarioNow}
+	te.opts.Catalog = catalog.Default()
+	te.open()
+	defer te.close()
+	b := scenario()
+	te.importIAM(b.JSON())
+	carol := b.userARN("carol", "")
+	te.append(
+		principalEvent("k1", daysAgo(3), carol, "dynamodb", "DeleteTable", "us-west-2"),
+		principalEvent("k2", daysAgo(1), carol, "dynamodb", "GetItem", "us-west-2"),
+		principalEvent("k3", daysAgo(2), carol, "kms", "Decrypt", "eu-west-1"),
+		principalEvent("k4", daysAgo(2), carol, "sqs", "SendMessage", "eu-west-1"),
+	)
+	got := te.sla(carol, engine.GranularityActionLevel)
+	used := map[string]string{}
+	listed := map[string]bool{}
+	services := 0
+	for _, s := range got.ServicesLastAccessed {
+		if s.TrackedActionsLastAccessed != nil {
+			services++
+		}
+		for _, a := range s.TrackedActionsLastAccessed {
+			listed[s.ServiceNamespace+":"+a.ActionName] = true
+			if a.LastAccessedTime != nil {
+				used[s.ServiceNamespace+":"+a.ActionName] = fmt.Sprintf("%s %s", a.LastAccessedTime.Time.Format(time.RFC3339), *a.LastAccessedRegion)
+			}
+		}
+	}
+	want := map[string]string{
+		"dynamodb:DeleteTable": daysAgo(3).Format(time.RFC3339) + " us-west-2",
+		"kms:Decrypt":          daysAgo(2).Format(time.RFC3339) + " eu-west-1",
+	}
+	if !reflect.DeepEqual(used, want) {
+		t.Fatalf("used tracked actions %v, want %v", used, want)
+	}
+	for _, a := range []string{"dynamodb:CreateTable", "sqs:CreateQueue", "secretsmanager:GetSecretValue"} {
+		if !listed[a] {
+			t.Errorf("%s not listed", a)
+		}
+	}
+	for _, a := range []string{"dynamodb:GetItem", "sqs:SendMessage", "iam:CreateRole"} {
+		if listed[a] {
+			t.Errorf("%s listed (not tracked by AWS, or not allowed)", a)
+		}
+	}
+	if services < 150 {
+		t.Errorf("%d services with tracked actions, want about 200", services)
+	}
+}
+
+// TestImportedServiceReferenceKeepsActionData: `catalog import` of AWS's
+// service-reference JSON keeps each action's "IAM Action Last Accessed"
+// and "IAM Access Analyzer Policy Generation" flags and the operations'
+// actions, across a restart, and ACTION_LEVEL reports follow the flags.
+func TestImportedServiceReferenceKeepsActionData(t *testing.T) {
+	te := &testEnv{t: t, dir: t.TempDir(), now: scenarioNow}
+	te.opts.Catalog = catalog.Default()
+	te.open()
+	defer te.close()
+	b := scenario()
+	te.importIAM(b.JSON())
+	carol := b.userARN("carol", "")
+	te.append(principalEvent("n1", daysAgo(1), carol, "sns", "Publish", "us-east-1"))
+	sr := `{"Name": "sns", "Actions": [
+	  {"Name": "Publish", "SupportedBy": {"IAM Access Analyzer Policy Generation": true, "IAM Action Last Accessed": true}},
+	  {"Name": "BrandNewSnsAction", "SupportedBy": {"IAM Access Analyzer Policy Generation": false, "IAM Action Last Accessed": true}}],
+	 "Operations": [{"Name": "PublishEverywhere", "AuthorizedActions": [{"Name": "Publish", "Service": "sns"}, {"Name": "GenerateDataKey", "Service": "kms"}]}]}`
+	next, err := catalog.Import(te.eng.Catalog(), []byte(sr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := te.eng.ImportCatalog(t.Context(), next); err != nil {
+		t.Fatal(err)
+	}
+	te.opts.Catalog = nil
+	te.reopen(scenarioNow)
+	sns, _ := te.eng.Catalog().Lookup("sns")
+	if !slices.Contains(sns.TrackedActions, "Publish") || !slices.Contains(sns.TrackedActions, "BrandNewSnsAction") ||
+		!slices.Contains(sns.PolicyGenerationActions, "Publish") || slices.Contains(sns.PolicyGenerationActions, "BrandNewSnsAction") ||
+		strings.Join(sns.Operations["PublishEverywhere"], " ") != "kms:GenerateDataKey sns:Publish" {
+		t.Fatalf("after import and restart, sns: tracked %v, policy generation %v, PublishEverywhere %v",
+			sns.TrackedActions, sns.PolicyGenerationActions, sns.Operations["PublishEverywhere"])
+	}
+	got := te.sla(carol, engine.GranularityActionLevel)
+	var publish, brandNew bool
+	for _, s := range got.ServicesLastAccessed {
+		for _, a := range s.TrackedActionsLastAccessed {
+			if s.ServiceNamespace == "sns" && a.ActionName == "Publish" && a.LastAccessedTime != nil && a.LastAccessedTime.Equal(daysAgo(1)) {
+				publish = true
+			}
+			brandNew = brandNew || s.ServiceNamespace == "sns" && a.ActionName == "BrandNewSnsAction"
+		}
+	}
+	if !publish || !brandNew {
+		t.Fatalf("sns tracked actions after the import: Publish used %v, BrandNewSnsAction listed %v", publish, brandNew)
 	}
 }

@@ -48,8 +48,9 @@ type Store interface {
 
 // AppendBatch is one write transaction. It is used by one goroutine.
 type AppendBatch interface {
-	// Add stages ev unless it is stored already (same account, service,
-	// time and eventID) or an event with its ID is staged in this batch.
+	// Add stages ev unless a record with its identity (caller account,
+	// event source, eventTime, eventID) is stored already or staged in
+	// this batch.
 	// It returns ErrBatchFull, staging nothing, when the transaction can
 	// take no more; the caller commits and starts another. The batch keeps
 	// ev: it must not change until Commit or Discard.
@@ -81,9 +82,12 @@ type Snapshot interface {
 type EventQuery struct {
 	Accounts  []string // only these accounts (sorted or not); nil means all
 	Namespace string
-	From, To  int64 // inclusive Unix-nanosecond bounds, used when HasFrom / HasTo
-	HasFrom   bool
-	HasTo     bool
+	// Namespaces, when set and Namespace is "", keeps only the services
+	// for which it returns true; the others are skipped on their keys.
+	Namespaces func(namespace string) bool
+	From, To   int64 // inclusive Unix-nanosecond bounds, used when HasFrom / HasTo
+	HasFrom    bool
+	HasTo      bool
 	// KeysRead, when not nil, is incremented for every block the scan
 	// reads and every key it seeks to when skipping from one account or
 	// service to the next, so tests can prove a filter reads only

@@ -71,18 +71,49 @@ func reasonFor(prefix, value string) SkipReason {
 	return SkipReason(prefix + value)
 }
 
-// authFailureCodes are the errorCodes of calls that were never
-// authenticated (SPEC §2): they are not accesses.
-var authFailureCodes = map[string]bool{
-	"InvalidClientTokenId":        true,
-	"SignatureDoesNotMatch":       true,
-	"IncompleteSignature":         true,
-	"MissingAuthenticationToken":  true,
-	"ExpiredToken":                true,
-	"ExpiredTokenException":       true,
-	"InvalidSignatureException":   true,
-	"UnrecognizedClientException": true,
-	"AuthFailure":                 true,
+// FailedAuthenticationCodes are the errorCodes of calls that were never
+// authenticated (SPEC §2): they are not accesses. EC2 writes them with a
+// "Client." or "Server." prefix (Client.AuthFailure), which
+// FailedAuthenticationPrefixes lists. This is the one table of them:
+// classification reads it, and so should anything that filters on it.
+var FailedAuthenticationCodes = [...]string{
+	"AuthFailure",
+	"ExpiredToken",
+	"ExpiredTokenException",
+	"IncompleteSignature",
+	"InvalidClientTokenId",
+	"InvalidSignatureException",
+	"MissingAuthenticationToken",
+	"SignatureDoesNotMatch",
+	"UnrecognizedClientException",
+}
+
+// FailedAuthenticationPrefixes may precede a FailedAuthenticationCodes
+// entry (EC2's error codes).
+var FailedAuthenticationPrefixes = [...]string{"Client.", "Server."}
+
+var failedAuthenticationCodes = func() map[string]bool {
+	m := make(map[string]bool, len(FailedAuthenticationCodes))
+	for _, c := range FailedAuthenticationCodes {
+		m[c] = true
+	}
+	return m
+}()
+
+// IsFailedAuthentication says whether errorCode is a failed
+// authentication: one of FailedAuthenticationCodes, bare or after one of
+// FailedAuthenticationPrefixes. The match is exact (AWS's codes are
+// case-sensitive).
+func IsFailedAuthentication(errorCode string) bool {
+	if failedAuthenticationCodes[errorCode] {
+		return true
+	}
+	for _, p := range FailedAuthenticationPrefixes {
+		if rest, ok := strings.CutPrefix(errorCode, p); ok && failedAuthenticationCodes[rest] {
+			return true
+		}
+	}
+	return false
 }
 
 // maxFieldLen bounds every stored string (an ARN is at most 2048 bytes).
@@ -136,6 +167,9 @@ type outcome struct {
 	skip          SkipReason
 	problem       *fieldProblem
 	unknownSource string // set with ok when the event source is not in the catalog
+	// contentID is set with ok when the record has no eventID: the event's
+	// ID is then derived from the raw record (ContentEventID).
+	contentID bool
 }
 
 // normalize classifies r per SPEC §2 and builds its event.
@@ -143,7 +177,8 @@ type outcome struct {
 // Order: the record's category and type first (an Insights record has no
 // userIdentity), then the identity, failed authentication, the account, and
 // only for a counted record the fields an event needs. A skipped record is
-// never an error for lacking eventID, eventTime and the like.
+// never an error for lacking eventTime and the like; a counted record
+// without eventID gets its ID from its content (outcome.contentID).
 func (n *normalizer) normalize(r *record) outcome {
 	switch r.EventCategory {
 	case "", "Management", "Data":
@@ -164,15 +199,17 @@ func (n *normalizer) normalize(r *record) outcome {
 		}
 		return outcome{skip: reasonFor("identityType:", id.Type)}
 	}
-	if authFailureCodes[r.ErrorCode] {
+	if r.ErrorCode != "" && IsFailedAuthentication(r.ErrorCode) {
 		return outcome{skip: SkipFailedAuthentication}
 	}
 	if id.AccountID == "" {
 		return outcome{skip: SkipMissingAccountID}
 	}
 
-	// A counted record: every field of the event must be there and sane.
-	if p := checkText("eventID", r.EventID, true); p != nil {
+	// A counted record: every field of the event must be there and sane,
+	// but for eventID, which records of eventVersion 1.0 lack: their
+	// content identifies them.
+	if p := checkText("eventID", r.EventID, false); p != nil {
 		return outcome{problem: p}
 	}
 	if p := checkText("eventTime", r.EventTime, true); p != nil {
@@ -212,7 +249,7 @@ func (n *normalizer) normalize(r *record) outcome {
 	if p != nil {
 		return outcome{problem: p}
 	}
-	out := outcome{ok: true}
+	out := outcome{ok: true, contentID: r.EventID == ""}
 	if !src.known {
 		out.unknownSource = ev.EventSource
 	}

@@ -228,10 +228,13 @@ func TestSkipReasons(t *testing.T) {
 	}
 	for _, code := range []string{"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken",
 		"ExpiredToken", "ExpiredTokenException", "InvalidSignatureException", "UnrecognizedClientException", "AuthFailure"} {
-		tests = append(tests, struct {
-			record string
-			want   SkipReason
-		}{rec(t, "errorCode", code), SkipFailedAuthentication})
+		// EC2 writes the same codes with a Client. or Server. prefix.
+		for _, prefixed := range []string{code, "Client." + code, "Server." + code} {
+			tests = append(tests, struct {
+				record string
+				want   SkipReason
+			}{rec(t, "errorCode", prefixed), SkipFailedAuthentication})
+		}
 	}
 	for _, tt := range tests {
 		out := normalizeOne(t, tt.record)
@@ -247,8 +250,6 @@ func TestMalformedRecords(t *testing.T) {
 		field  string
 		msg    string
 	}{
-		{rec(t, "eventID", del), "eventID", "missing"},
-		{rec(t, "eventID", ""), "eventID", "missing"},
 		{rec(t, "eventTime", del), "eventTime", "missing"},
 		{rec(t, "eventSource", del), "eventSource", "missing"},
 		{rec(t, "eventName", del), "eventName", "missing"},
@@ -340,6 +341,33 @@ func TestNormalizerCachesGiveTheSameAnswers(t *testing.T) {
 			if c.problem == "" && !got.ok || c.problem != "" && (got.problem == nil || got.problem.field != c.problem) {
 				t.Fatalf("round %d, %s: %+v", round, c.name, got)
 			}
+		}
+	}
+}
+
+// TestFailedAuthenticationCodes: SPEC §2's codes, bare or after EC2's
+// Client./Server. prefix, and nothing else: an authenticated call that
+// was denied or failed otherwise is an access.
+func TestFailedAuthenticationCodes(t *testing.T) {
+	for _, code := range FailedAuthenticationCodes {
+		for _, p := range []string{"", "Client.", "Server."} {
+			if !IsFailedAuthentication(p + code) {
+				t.Errorf("%s%s: not a failed authentication", p, code)
+			}
+		}
+	}
+	for _, code := range []string{"", "AccessDenied", "Client.UnauthorizedOperation", "Client.AccessDenied",
+		"UnauthorizedOperation", "Client.", "Server.", "client.AuthFailure", "CLIENT.AuthFailure", "authfailure",
+		"Client.Client.AuthFailure", "Other.AuthFailure", "Client.AuthFailure ", " AuthFailure", "AuthFailureX",
+		"Client.InvalidParameterValue", "Server.InternalError", "ThrottlingException"} {
+		if IsFailedAuthentication(code) {
+			t.Errorf("%q: a failed authentication", code)
+		}
+		if code == "" {
+			continue
+		}
+		if out := normalizeOne(t, rec(t, "errorCode", code)); !out.ok {
+			t.Errorf("errorCode %q: not counted (skip %q, problem %+v)", code, out.skip, out.problem)
 		}
 	}
 }

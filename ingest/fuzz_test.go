@@ -56,6 +56,13 @@ func FuzzRecord(f *testing.F) {
 			t.Fatalf("fast and slow records differ:\n%+v\n%+v", r, rs)
 		}
 		out := n.normalize(r)
+		if out.ok && out.contentID {
+			id, err := ContentEventID(data)
+			if err != nil {
+				t.Fatalf("a record that decodes has no content id: %v", err)
+			}
+			out.event.ID = id
+		}
 		if out.ok {
 			checkEvent(t, &out.event)
 		} else if out.problem == nil && out.skip == "" {
@@ -187,4 +194,33 @@ func checkSummary(t *testing.T, sum *Summary, sink *mapSink) {
 	if errs < sum.Malformed+int64(sum.FilesFailed) {
 		t.Fatalf("%d errors for %d malformed records and %d failed files", errs, sum.Malformed, sum.FilesFailed)
 	}
+}
+
+// FuzzContentEventID: the canonical form of a record is a fixed point
+// (canonicalizing it again changes nothing), so every copy of a record
+// gets one id however it is formatted.
+func FuzzContentEventID(f *testing.F) {
+	for _, s := range fuzzSeedRecords {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{v10Record, v10Reformatted, `{"a":"\u00e9\ud83d\ude00<>&","b":[1e3,-0.0,1E+2],"a":2}`, "{\"k\":\"\xff\"}", `{}`, `[]`, `1`, `{"a":1} {"b":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		id, err := ContentEventID(data)
+		if err != nil {
+			return
+		}
+		canonical, err := canonicalRecord(data)
+		if err != nil {
+			t.Fatalf("id %s but no canonical form: %v", id, err)
+		}
+		again, err := canonicalRecord(canonical)
+		if err != nil || !bytes.Equal(again, canonical) {
+			t.Fatalf("canonical form is not a fixed point:\n%s\n%s (%v)", canonical, again, err)
+		}
+		if id2, _ := ContentEventID(canonical); id2 != id {
+			t.Fatalf("canonical form has another id: %s, %s", id, id2)
+		}
+	})
 }

@@ -37,11 +37,12 @@ func testCatalog(t testing.TB) *catalog.Catalog {
 	return c
 }
 
-// mapSink stores events in a map keyed by EventID, as the real store does,
-// and counts duplicates. It is safe for a test to read while Run runs.
+// mapSink stores events in a map keyed by their identity (account, event
+// source, time, eventID), as the real store does, and counts duplicates.
+// It is safe for a test to read while Run runs.
 type mapSink struct {
 	mu     sync.Mutex
-	byID   map[string]engine.Event
+	byID   map[recordIdentity]engine.Event
 	events []engine.Event // in the order stored
 	calls  []int          // sizes of the Append calls
 	// fail, when set, makes an Append fail (storing nothing) if it returns
@@ -51,7 +52,16 @@ type mapSink struct {
 	notify chan int
 }
 
-func newMapSink() *mapSink { return &mapSink{byID: make(map[string]engine.Event)} }
+type recordIdentity struct {
+	account, source, id string
+	time                int64
+}
+
+func identityOf(e *engine.Event) recordIdentity {
+	return recordIdentity{e.AccountID, e.EventSource, e.ID, e.Time}
+}
+
+func newMapSink() *mapSink { return &mapSink{byID: make(map[recordIdentity]engine.Event)} }
 
 func (s *mapSink) Append(ctx context.Context, events []engine.Event) (engine.AppendResult, error) {
 	s.mu.Lock()
@@ -64,11 +74,11 @@ func (s *mapSink) Append(ctx context.Context, events []engine.Event) (engine.App
 	}
 	var res engine.AppendResult
 	for _, e := range events {
-		if _, ok := s.byID[e.ID]; ok {
+		if _, ok := s.byID[identityOf(&e)]; ok {
 			res.Duplicates++
 			continue
 		}
-		s.byID[e.ID] = e
+		s.byID[identityOf(&e)] = e
 		s.events = append(s.events, e)
 		res.Ingested++
 	}

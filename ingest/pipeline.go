@@ -15,7 +15,8 @@ import (
 
 // Sink stores events. Run calls it from a single goroutine.
 type Sink interface {
-	// Append stores the events whose EventID is not stored yet, atomically per call.
+	// Append stores the events whose identity (caller account, event
+	// source, eventTime, eventID) is not stored yet, atomically per call.
 	Append(ctx context.Context, events []engine.Event) (engine.AppendResult, error)
 }
 

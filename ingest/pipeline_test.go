@@ -22,8 +22,8 @@ func recN(t testing.TB, id string) string { return rec(t, "eventID", id) }
 
 func ids(sink *mapSink) []string {
 	var out []string
-	for id := range sink.byID {
-		out = append(out, id)
+	for k := range sink.byID {
+		out = append(out, k.id)
 	}
 	sort.Strings(out)
 	return out
@@ -502,7 +502,9 @@ func TestUnknownSourcesCounted(t *testing.T) {
 	if !reflect.DeepEqual(sum.UnknownEventSources, want) || sink.count() != 4 || sum.Failed() {
 		t.Fatalf("unknown sources %v, summary %+v", sum.UnknownEventSources, sum)
 	}
-	if ns := sink.byID["u1"].Namespace; ns != "brandnew" {
-		t.Fatalf("namespace %q", ns)
+	for _, e := range sink.events {
+		if e.ID == "u1" && e.Namespace != "brandnew" {
+			t.Fatalf("namespace %q", e.Namespace)
+		}
 	}
 }

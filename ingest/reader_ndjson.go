@@ -81,7 +81,7 @@ func (d *ndjsonDecoder) decodeLine(line []byte, tooLong bool, lineNo int) {
 		return
 	}
 	r, p := decodeRecord(line, d.slowOnly)
-	d.acc.add(r, p, -1, lineNo)
+	d.acc.add(r, p, -1, lineNo, line)
 }
 
 // flush hands on what has accumulated; rawNow is the count of raw bytes

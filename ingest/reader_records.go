@@ -35,13 +35,21 @@ type accumulator struct {
 
 // add normalizes one decoded record (or takes its decoding problem) and
 // counts it. index is its position in a Records array, line its line in an
-// NDJSON input (0 for a Records array).
-func (a *accumulator) add(r *record, p *fieldProblem, index, line int) {
+// NDJSON input (0 for a Records array); raw is the record's JSON, needed
+// only when the record has no eventID (nil otherwise is fine).
+func (a *accumulator) add(r *record, p *fieldProblem, index, line int, raw []byte) {
 	a.sum.Records++
 	var out outcome
 	if p == nil {
 		out = a.n.normalize(r)
 		p = out.problem
+	}
+	if out.ok && out.contentID {
+		id, err := ContentEventID(raw)
+		if err != nil {
+			out.ok, p = false, problemf("eventID", "missing, and the record's content cannot identify it: %v", err)
+		}
+		out.event.ID = id
 	}
 	switch {
 	case p != nil:
@@ -88,11 +96,24 @@ func decodeRecordsFile(a *accumulator, data []byte, slowOnly bool) error {
 		return malformedf(`empty file: want {"Records":[…]}`)
 	}
 	if recs, ok := wholeRecords(trimmed, slowOnly); ok {
-		a.events = slices.Grow(a.events, len(recs))
-		for i, r := range recs {
-			a.add(r, nil, i, 0)
+		// Records without an eventID are identified by their raw content,
+		// which the whole-document decode does not keep: only then are the
+		// raw records split out too.
+		var raws []json.RawMessage
+		if slices.ContainsFunc(recs, func(r *record) bool { return r.EventID == "" }) {
+			raws, _ = splitRecords(trimmed)
 		}
-		return nil
+		if raws == nil || len(raws) == len(recs) {
+			a.events = slices.Grow(a.events, len(recs))
+			for i, r := range recs {
+				var raw []byte
+				if raws != nil {
+					raw = raws[i]
+				}
+				a.add(r, nil, i, 0, raw)
+			}
+			return nil
+		}
 	}
 	elems, err := splitRecords(trimmed)
 	if err != nil {
@@ -100,7 +121,7 @@ func decodeRecordsFile(a *accumulator, data []byte, slowOnly bool) error {
 	}
 	for i, elem := range elems {
 		r, p := decodeRecord(elem, true)
-		a.add(r, p, i, 0)
+		a.add(r, p, i, 0, elem)
 	}
 	return nil
 }

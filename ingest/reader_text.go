@@ -58,7 +58,7 @@ func parseRecords(name string, data []byte, cat *catalog.Catalog, slowOnly bool)
 	case trimmed[0] == '{' && json.Valid(trimmed):
 		// One record, possibly spread over several lines.
 		r, p := decodeRecord(trimmed, slowOnly)
-		acc.add(r, p, 0, 0)
+		acc.add(r, p, 0, 0, trimmed)
 	default:
 		d := &ndjsonDecoder{acc: acc, batch: int(^uint(0) >> 1), slowOnly: slowOnly}
 		lr := &lineReader{br: bufio.NewReader(bytes.NewReader(data))}

@@ -85,14 +85,21 @@ const (
 // maxBlockEvents bounds one block; a larger group is split.
 const maxBlockEvents = 4096
 
-// sortEvents orders a block's events by (time, id).
+// sortEvents orders a block's events by (time, id, event source), the
+// identity within a block, so a block's content does not depend on the
+// order events arrived in.
 func sortEvents(evs []*engine.Event) {
-	sort.Slice(evs, func(i, j int) bool {
-		if evs[i].Time != evs[j].Time {
-			return evs[i].Time < evs[j].Time
-		}
-		return evs[i].ID < evs[j].ID
-	})
+	sort.Slice(evs, func(i, j int) bool { return eventLess(evs[i], evs[j]) })
+}
+
+func eventLess(a, b *engine.Event) bool {
+	if a.Time != b.Time {
+		return a.Time < b.Time
+	}
+	if a.ID != b.ID {
+		return a.ID < b.ID
+	}
+	return a.EventSource < b.EventSource
 }
 
 type blockWriter struct {

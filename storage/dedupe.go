@@ -12,13 +12,17 @@ import (
 	"lastaccess/engine"
 )
 
-// A record's identity is (caller account, service, eventTime, eventID):
-// CloudTrail gives every delivered copy of one call the same eventID,
-// account, source and time. Dedupe keeps a 64-bit hash of that identity
-// for every stored event in memory (8 bytes each, loaded from the 'h'
-// lists written with each commit). A hash not in the set is a new event —
-// the common case costs no read; a hash in the set is verified against the
-// blocks that can hold the event, so a hash collision never drops an event.
+// A record's identity is (caller account, event source, eventTime,
+// eventID): CloudTrail gives every delivered copy of one call the same
+// eventID, account, source and time, and two records that share only an
+// eventID are two calls. Dedupe keeps a 64-bit hash of (account, service
+// namespace, time, eventID) for every stored event in memory (8 bytes
+// each, loaded from the 'h' lists written with each commit). The
+// namespace is a function of the event source, so equal identities have
+// equal hashes: a hash not in the set is a new event — the common case
+// costs no read; a hash in the set is verified against the blocks that
+// can hold the event, comparing the whole identity, so neither a hash
+// collision nor two sources of one service drop an event.
 func eventHash(ev *engine.Event) uint64 {
 	var d xxhash.Digest
 	d.Reset()

@@ -23,17 +23,30 @@ const (
 
 type groupKey struct{ account, ns string }
 
-// eventIdent is what a block must contain for an event to be stored.
+// eventIdent is what a block must contain for an event to be stored:
+// within a block (one account and service), the rest of the record's
+// identity (caller account, event source, eventTime, eventID).
 type eventIdent struct {
-	time int64
-	id   string
+	time   int64
+	id     string
+	source string
+}
+
+func identOf(ev *engine.Event) eventIdent { return eventIdent{ev.Time, ev.ID, ev.EventSource} }
+
+// stagedKey is a record's whole identity, for the events staged in one
+// batch: two records that share an eventID but not their account, event
+// source or time are two events, in a batch as across batches.
+type stagedKey struct {
+	account string
+	ident   eventIdent
 }
 
 type appendBatch struct {
 	s      *Store
 	txn    *badger.Txn
-	staged map[string]struct{} // eventIDs staged in this batch
-	events []*engine.Event     // staged events, in arrival order (the caller's)
+	staged map[stagedKey]struct{} // identities staged in this batch
+	events []*engine.Event        // staged events, in arrival order (the caller's)
 	hashes []uint64
 	// removed lists, per block key, the events to drop from that block.
 	removed map[string]map[eventIdent]struct{}
@@ -45,12 +58,12 @@ type appendBatch struct {
 
 // NewAppend starts an append transaction.
 func (s *Store) NewAppend() engine.AppendBatch {
-	return &appendBatch{s: s, txn: s.log.NewTransaction(true), staged: stagedPool.Get().(map[string]struct{})}
+	return &appendBatch{s: s, txn: s.log.NewTransaction(true), staged: stagedPool.Get().(map[stagedKey]struct{})}
 }
 
-// stagedPool recycles the per-batch id sets: a batch of thousands of
-// events otherwise grows a new map every time.
-var stagedPool = sync.Pool{New: func() any { return make(map[string]struct{}) }}
+// stagedPool recycles the per-batch identity sets: a batch of thousands
+// of events otherwise grows a new map every time.
+var stagedPool = sync.Pool{New: func() any { return make(map[stagedKey]struct{}) }}
 
 // release returns the batch's id set to the pool.
 func (b *appendBatch) release() {
@@ -77,7 +90,8 @@ func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 	if err := b.s.ensureHashes(); err != nil {
 		return false, err
 	}
-	if _, dup := b.staged[ev.ID]; dup {
+	key := stagedKey{ev.AccountID, identOf(ev)}
+	if _, dup := b.staged[key]; dup {
 		return false, nil
 	}
 	h := eventHash(ev)
@@ -95,7 +109,7 @@ func (b *appendBatch) Add(ev *engine.Event) (bool, error) {
 		return false, engine.ErrBatchFull
 	}
 	b.size += size
-	b.staged[ev.ID] = struct{}{}
+	b.staged[key] = struct{}{}
 	b.events = append(b.events, ev)
 	b.hashes = append(b.hashes, h)
 	return true, nil
@@ -107,7 +121,7 @@ func (b *appendBatch) find(ev *engine.Event) (bool, string, error) {
 	prefix := blockPrefix(nil, ev.AccountID, ev.Namespace)
 	it := b.txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
-	want := eventIdent{ev.Time, ev.ID}
+	want := identOf(ev)
 	for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
 		p, err := parseBlockKey(item.Key())
@@ -134,7 +148,7 @@ func (b *appendBatch) find(ev *engine.Event) (bool, string, error) {
 			}
 			idents = make(map[eventIdent]struct{}, len(evs))
 			for i := range evs {
-				idents[eventIdent{evs[i].Time, evs[i].ID}] = struct{}{}
+				idents[identOf(&evs[i])] = struct{}{}
 			}
 			if b.blocks == nil {
 				b.blocks = make(map[string]map[eventIdent]struct{})
@@ -170,7 +184,7 @@ func (b *appendBatch) Remove(ev *engine.Event) error {
 	if b.removed[key] == nil {
 		b.removed[key] = make(map[eventIdent]struct{})
 	}
-	b.removed[key][eventIdent{ev.Time, ev.ID}] = struct{}{}
+	b.removed[key][identOf(ev)] = struct{}{}
 	return nil
 }
 
@@ -274,7 +288,7 @@ func (b *appendBatch) rewriteRemoved() error {
 		}
 		var keep []*engine.Event
 		for i := range evs {
-			if _, drop := gone[eventIdent{evs[i].Time, evs[i].ID}]; !drop {
+			if _, drop := gone[identOf(&evs[i])]; !drop {
 				keep = append(keep, &evs[i])
 			}
 		}

@@ -120,7 +120,8 @@ func (sn *snapshot) LatestEvent(account, ns string, atOrBefore int64, accept fun
 // ScanEvents reads only blocks that can match q: for each selected account
 // (all accounts are found by skipping from one account prefix to the
 // next) and each selected service, the blocks whose span meets the time
-// range. Events come out by account, service, then time and id.
+// range. Events come out by account, service, then time, id and event
+// source.
 func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error) error {
 	from, to := int64(-1<<63), int64(1<<63-1)
 	if q.HasFrom {
@@ -147,12 +148,7 @@ func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error
 			}
 		}
 		if len(blocks) > 1 {
-			sort.Slice(evs, func(i, j int) bool {
-				if evs[i].Time != evs[j].Time {
-					return evs[i].Time < evs[j].Time
-				}
-				return evs[i].ID < evs[j].ID
-			})
+			sort.Slice(evs, func(i, j int) bool { return eventLess(&evs[i], &evs[j]) })
 		}
 		for i := range evs {
 			if err := fn(&evs[i]); err != nil {
@@ -194,8 +190,10 @@ func (sn *snapshot) ScanEvents(q engine.EventQuery, fn func(*engine.Event) error
 			if err != nil || !ok {
 				return err
 			}
-			if err := visitPair(account, ns); err != nil {
-				return err
+			if q.Namespaces == nil || q.Namespaces(ns) {
+				if err := visitPair(account, ns); err != nil {
+					return err
+				}
 			}
 			seek = prefixEnd(blockPrefix(nil, account, ns))
 		}

@@ -144,9 +144,9 @@ func TestAppendDedupes(t *testing.T) {
 	if n := appendAll(t, s, a, b); n != 0 {
 		t.Fatalf("fresh %d after reopen, want 0", n)
 	}
-	// The identity is (account, service, time, eventID): CloudTrail never
-	// gives two different calls that tuple, so a record whose eventID is
-	// reused at another time is another record.
+	// The identity is (account, event source, time, eventID): CloudTrail
+	// never gives two different calls that tuple, so a record whose
+	// eventID is reused at another time is another record.
 	moved := a
 	moved.Time = at.Add(time.Hour).UnixNano()
 	if n := appendAll(t, s, moved); n != 1 {
@@ -160,6 +160,59 @@ func TestAppendDedupes(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("%d events stored, want 3", n)
+	}
+}
+
+// TestAppendIdentityIsTheSameInAndAcrossBatches: records that share an
+// eventID but not their account, event source or time are different
+// records, whether they arrive in one batch or in several; the same
+// record twice in a batch is stored once.
+func TestAppendIdentityIsTheSameInAndAcrossBatches(t *testing.T) {
+	at := time.Unix(1700000000, 0)
+	const id = "11111111-1111-1111-1111-111111111111"
+	base := event(id, at, "111111111111", "s3")
+	otherAccount := event(id, at, "222222222222", "s3")
+	otherService := event(id, at, "111111111111", "ec2")
+	otherTime := event(id, at.Add(time.Second), "111111111111", "s3")
+	otherSource := base
+	otherSource.EventSource = "s3-control.amazonaws.com" // same service
+	all := []engine.Event{base, otherAccount, otherService, otherTime, otherSource}
+
+	oneBatch := openTest(t, t.TempDir())
+	defer oneBatch.Close()
+	if n := appendAll(t, oneBatch, append(slices.Clone(all), all...)...); n != len(all) {
+		t.Fatalf("one batch: %d fresh, want %d", n, len(all))
+	}
+	if n := appendAll(t, oneBatch, all...); n != 0 {
+		t.Fatalf("one batch, again: %d fresh, want 0", n)
+	}
+	split := openTest(t, t.TempDir())
+	defer split.Close()
+	fresh := 0
+	for i := range all {
+		fresh += appendAll(t, split, all[len(all)-1-i])
+	}
+	if fresh != len(all) {
+		t.Fatalf("one batch per record: %d fresh, want %d", fresh, len(all))
+	}
+	if n := appendAll(t, split, all...); n != 0 {
+		t.Fatalf("split, then one batch: %d fresh, want 0", n)
+	}
+	stored := func(s *Store) []string {
+		snap := s.Snapshot()
+		defer snap.Close()
+		var out []string
+		if err := snap.ScanEvents(engine.EventQuery{}, func(ev *engine.Event) error {
+			out = append(out, fmt.Sprintf("%s %s %s %d %s", ev.AccountID, ev.Namespace, ev.EventSource, ev.Time, ev.ID))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	a, b := stored(oneBatch), stored(split)
+	if len(a) != len(all) || !slices.Equal(a, b) {
+		t.Fatalf("stored events differ:\none batch %q\nsplit     %q", a, b)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,5 +198,52 @@ func TestCatalogList(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("dynamodb missing")
+	}
+}
+
+// TestCatalogListUnknown: the event sources of stored events that the
+// catalog does not know, with their counts: in the ingest summary and in
+// `catalog list --unknown`; rdsdata.amazonaws.com is known (rds-data).
+func TestCatalogListUnknown(t *testing.T) {
+	dir := t.TempDir()
+	record := func(id, source, at string) string {
+		return fmt.Sprintf(`{"eventVersion":"1.08","eventID":%q,"eventTime":%q,"eventSource":%q,"eventName":"Do",`+
+			`"awsRegion":"us-east-1","eventType":"AwsApiCall","userIdentity":{"type":"IAMUser","accountId":"111111111111",`+
+			`"arn":"arn:aws:iam::111111111111:user/a"}}`, id, at, source)
+	}
+	file := filepath.Join(dir, "a.ndjson")
+	os.WriteFile(file, []byte(strings.Join([]string{
+		record("1", "frobnicator.amazonaws.com", "2026-10-01T00:00:00Z"),
+		record("2", "frobnicator.amazonaws.com", "2026-10-03T00:00:00Z"),
+		record("3", "api.widgets.example.com", "2026-10-02T00:00:00Z"),
+		record("4", "rdsdata.amazonaws.com", "2026-10-02T00:00:00Z"),
+		record("5", "s3.amazonaws.com", "2026-10-02T00:00:00Z"),
+	}, "\n")), 0o644)
+	c := cli{t, filepath.Join(dir, "d")}
+	if out := c.ok("catalog", "list", "--unknown"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("empty data directory: %q", out)
+	}
+	sum := c.ok("ingest", "--no-progress", file)
+	if !strings.Contains(sum, "frobnicator.amazonaws.com") || !strings.Contains(sum, "api.widgets.example.com") || strings.Contains(sum, "rdsdata") {
+		t.Fatalf("ingest summary:\n%s", sum)
+	}
+	var got []struct {
+		EventSource, ServiceNamespace, LastEventTime string
+		Events                                       int
+	}
+	out := c.ok("catalog", "list", "--unknown")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := "api.widgets.example.com api 1 2026-10-02T00:00:00Z|frobnicator.amazonaws.com frobnicator 2 2026-10-03T00:00:00Z"
+	var parts []string
+	for _, g := range got {
+		parts = append(parts, fmt.Sprintf("%s %s %d %s", g.EventSource, g.ServiceNamespace, g.Events, g.LastEventTime))
+	}
+	if strings.Join(parts, "|") != want {
+		t.Fatalf("catalog list --unknown:\n%s\nwant %s", out, want)
+	}
+	if r := c.run("catalog", "list", "--unknown", "extra"); r.code != 252 {
+		t.Fatalf("extra argument: exit %d", r.code)
 	}
 }

@@ -96,7 +96,7 @@ func TestIAMServiceReportsCLI(t *testing.T) {
 	// A role used only through sessions, at action level: s3's tracked
 	// actions carry the management events (ListBuckets is authorized as
 	// ListAllMyBuckets); lambda's UpdateFunctionCode20150331v2 is
-	// UpdateFunctionCode; dynamodb has no tracked actions.
+	// UpdateFunctionCode.
 	role := c.generate("--arn", "arn:aws:iam::111122223333:role/ci/deploy", "--granularity", "ACTION_LEVEL")
 	var report struct {
 		JobStatus, JobType   string
@@ -120,9 +120,6 @@ func TestIAMServiceReportsCLI(t *testing.T) {
 	}
 	used := map[string]string{}
 	for _, s := range report.ServicesLastAccessed {
-		if s.ServiceNamespace == "dynamodb" && s.TrackedActionsLastAccessed != nil {
-			t.Fatal("dynamodb has tracked actions")
-		}
 		if s.TrackedActionsLastAccessed == nil {
 			continue
 		}
@@ -148,6 +145,34 @@ func TestIAMServiceReportsCLI(t *testing.T) {
 	for k, v := range want {
 		if used[k] != v {
 			t.Fatalf("%s: %q, want %q", k, used[k], v)
+		}
+	}
+
+	// Beyond ec2, iam, lambda and s3: alice (AdministratorAccess) at
+	// action level lists sqs's and dynamodb's tracked actions, as AWS's
+	// service reference marks them: sqs:CreateQueue is tracked (unused),
+	// sqs:ListQueues, which she called, is not tracked by AWS.
+	alice := c.generate("--arn", "arn:aws:iam::111122223333:user/alice", "--granularity", "ACTION_LEVEL")
+	report.ServicesLastAccessed = nil
+	if err := json.Unmarshal([]byte(c.ok("iam", "get-service-last-accessed-details", "--job-id", alice, "--max-items", "1000")), &report); err != nil {
+		t.Fatal(err)
+	}
+	tracked := map[string]string{}
+	for _, s := range report.ServicesLastAccessed {
+		if s.TrackedActionsLastAccessed != nil {
+			for _, a := range *s.TrackedActionsLastAccessed {
+				tracked[s.ServiceNamespace+":"+a.ActionName] = strings.TrimSpace(a.LastAccessedTime + " " + a.LastAccessedRegion)
+			}
+		}
+	}
+	for _, a := range []string{"sqs:CreateQueue", "dynamodb:CreateTable", "kms:Decrypt"} {
+		if got, ok := tracked[a]; !ok || got != "" {
+			t.Errorf("%s: listed %v, used %q; want listed, unused", a, ok, got)
+		}
+	}
+	for _, a := range []string{"sqs:ListQueues", "iam:PassRole"} {
+		if _, ok := tracked[a]; ok {
+			t.Errorf("%s (not tracked by AWS) is listed", a)
 		}
 	}
 

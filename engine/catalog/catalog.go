@@ -1,7 +1,9 @@
 // Package catalog is the universe of AWS services a report can list: each
 // service namespace, its name as AWS prints it, the CloudTrail event sources
-// that belong to it, the CloudTrail event names whose IAM action differs, and
-// (for services with action-level tracking) the tracked actions.
+// that belong to it, the CloudTrail event names whose IAM action differs,
+// and, per action, what AWS's service reference says about it: tracked
+// for action last accessed information, supported by IAM Access Analyzer
+// policy generation, and which actions each API operation needs.
 //
 // The default catalog is services.json, written for this project and
 // embedded in the binary. It imports nothing from the rest of lastaccess.
@@ -13,12 +15,37 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+
+	gojson "github.com/goccy/go-json"
 )
+
+// unmarshal decodes with goccy/go-json, which reads the catalog several
+// times faster than encoding/json (every command parses it at start-up).
+// It follows encoding/json's rules; a document it rejects is decoded again
+// by encoding/json, whose error messages the errors keep.
+func unmarshal(data []byte, v any) error {
+	if fastUnmarshal(data, v) {
+		return nil
+	}
+	reflect.ValueOf(v).Elem().SetZero() // what the fast decoder filled in
+	return json.Unmarshal(data, v)
+}
+
+func fastUnmarshal(data []byte, v any) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return gojson.Unmarshal(data, v) == nil
+}
 
 //go:embed services.json
 var defaultData []byte
@@ -37,8 +64,20 @@ type Service struct {
 	// are removed) to the IAM action it is authorized as, where they differ.
 	ActionRenames map[string]string `json:"actionRenames,omitempty"`
 	// TrackedActions are the actions with action-level last accessed
-	// information (ACTION_LEVEL reports); empty for other services.
+	// information (ACTION_LEVEL reports): the service reference's
+	// "IAM Action Last Accessed". Empty for other services.
 	TrackedActions []string `json:"trackedActions,omitempty"`
+	// PolicyGenerationActions are the actions IAM Access Analyzer policy
+	// generation supports (the service reference's "IAM Access Analyzer
+	// Policy Generation").
+	PolicyGenerationActions []string `json:"policyGenerationActions,omitempty"`
+	// Operations maps an API operation (a CloudTrail eventName) to the
+	// actions, "service:Action", it is authorized by, for the operations
+	// whose actions are not just the same-named action of this service
+	// (those are implied). An empty list: the operation needs no
+	// permission. An operation the service reference lists without
+	// authorized actions is left out.
+	Operations map[string][]string `json:"operations,omitempty"`
 }
 
 type file struct {
@@ -73,19 +112,64 @@ func Default() *Catalog {
 // DefaultData returns the embedded catalog file.
 func DefaultData() []byte { return append([]byte(nil), defaultData...) }
 
-var (
-	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	// sourcePattern is a host name: dot-separated labels of letters, digits
-	// and '-' (CloudTrail event sources such as s3.amazonaws.com).
-	sourcePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
-	// actionPattern is an IAM action name without its namespace.
-	actionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-)
+// The validators below are loops, not regular expressions: the embedded
+// catalog holds tens of thousands of names and every command parses it
+// at start-up.
+
+// validNamespace: ^[a-z0-9][a-z0-9-]*$.
+func validNamespace(s string) bool {
+	if s == "" || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validSource is a host name: dot-separated labels of lower-case letters,
+// digits and '-', a label neither starting nor ending with '-'
+// (CloudTrail event sources such as s3.amazonaws.com).
+func validSource(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' || !validNamespace(label) {
+			return false
+		}
+	}
+	return true
+}
+
+// validAction is an IAM action name without its namespace:
+// ^[A-Za-z0-9][A-Za-z0-9_.-]*$.
+func validAction(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validQualifiedAction is "namespace:Action".
+func validQualifiedAction(s string) bool {
+	ns, action, ok := strings.Cut(s, ":")
+	return ok && validNamespace(ns) && validAction(action)
+}
 
 // Parse reads a catalog in this package's format and validates it.
 func Parse(data []byte) (*Catalog, error) {
 	var f file
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	if f.FormatVersion != FormatVersion {
@@ -94,28 +178,39 @@ func Parse(data []byte) (*Catalog, error) {
 		}
 		return nil, fmt.Errorf("catalog: formatVersion %d, want %d", f.FormatVersion, FormatVersion)
 	}
-	return New(f.Services)
+	for i := range f.Services {
+		f.Services[i] = normalizeEmpty(f.Services[i])
+	}
+	return build(f.Services)
 }
 
 // New builds a catalog from services, validating namespaces, names, event
 // sources and action names. The services are copied: later changes to the
 // argument do not reach the catalog.
 func New(services []Service) (*Catalog, error) {
+	owned := make([]Service, len(services))
+	for i, s := range services {
+		owned[i] = cloneService(s)
+	}
+	return build(owned)
+}
+
+// build is New over services that the catalog may keep as they are
+// (freshly decoded or cloned): copying the embedded catalog's tens of
+// thousands of names once more would double its start-up cost.
+func build(services []Service) (*Catalog, error) {
 	if len(services) == 0 {
 		return nil, errors.New("catalog: no services")
 	}
 	c := &Catalog{
-		services: make([]Service, len(services)),
+		services: services,
 		byNS:     make(map[string]int, len(services)),
 		bySource: make(map[string]string),
 		renames:  make(map[string]string),
 	}
-	for i, s := range services {
-		c.services[i] = cloneService(s)
-	}
 	sort.SliceStable(c.services, func(i, j int) bool { return c.services[i].Namespace < c.services[j].Namespace })
 	for i, s := range c.services {
-		if !namespacePattern.MatchString(s.Namespace) {
+		if !validNamespace(s.Namespace) {
 			return nil, fmt.Errorf("catalog: invalid namespace %q (want lower-case letters, digits and '-')", s.Namespace)
 		}
 		if strings.TrimSpace(s.Name) == "" {
@@ -128,7 +223,7 @@ func New(services []Service) (*Catalog, error) {
 		var sources []string
 		for _, src := range s.EventSources {
 			src = strings.ToLower(strings.TrimSpace(src))
-			if !sourcePattern.MatchString(src) {
+			if !validSource(src) {
 				return nil, fmt.Errorf("catalog: service %q: invalid event source %q", s.Namespace, src)
 			}
 			if prev, dup := c.bySource[src]; dup && prev != s.Namespace {
@@ -141,14 +236,29 @@ func New(services []Service) (*Catalog, error) {
 		}
 		c.services[i].EventSources = sources
 		for from, to := range s.ActionRenames {
-			if !actionPattern.MatchString(from) || !actionPattern.MatchString(to) {
+			if !validAction(from) || !validAction(to) {
 				return nil, fmt.Errorf("catalog: service %q: invalid action rename %q -> %q", s.Namespace, from, to)
 			}
 			c.renames[s.Namespace+":"+from] = to
 		}
 		for _, a := range s.TrackedActions {
-			if !actionPattern.MatchString(a) {
+			if !validAction(a) {
 				return nil, fmt.Errorf("catalog: service %q: invalid tracked action %q", s.Namespace, a)
+			}
+		}
+		for _, a := range s.PolicyGenerationActions {
+			if !validAction(a) {
+				return nil, fmt.Errorf("catalog: service %q: invalid policy generation action %q", s.Namespace, a)
+			}
+		}
+		for op, actions := range s.Operations {
+			if !validAction(op) {
+				return nil, fmt.Errorf("catalog: service %q: invalid operation %q", s.Namespace, op)
+			}
+			for _, a := range actions {
+				if !validQualifiedAction(a) {
+					return nil, fmt.Errorf("catalog: service %q: operation %s: invalid action %q (want service:Action)", s.Namespace, op, a)
+				}
 			}
 		}
 	}
@@ -156,22 +266,52 @@ func New(services []Service) (*Catalog, error) {
 }
 
 func cloneService(s Service) Service {
-	s.EventSources = append([]string(nil), s.EventSources...)
-	s.TrackedActions = append([]string(nil), s.TrackedActions...)
-	if s.ActionRenames != nil {
-		m := make(map[string]string, len(s.ActionRenames))
-		for k, v := range s.ActionRenames {
-			m[k] = v
-		}
-		s.ActionRenames = m
+	s.EventSources = cloneList(s.EventSources)
+	s.TrackedActions = cloneList(s.TrackedActions)
+	s.PolicyGenerationActions = cloneList(s.PolicyGenerationActions)
+	if len(s.ActionRenames) > 0 {
+		s.ActionRenames = maps.Clone(s.ActionRenames)
+	} else {
+		s.ActionRenames = nil
 	}
+	if len(s.Operations) > 0 {
+		ops := make(map[string][]string, len(s.Operations))
+		for op, actions := range s.Operations {
+			ops[op] = append([]string{}, actions...) // an empty list stays a list
+		}
+		s.Operations = ops
+	} else {
+		s.Operations = nil
+	}
+	return s
+}
+
+// normalizeEmpty makes empty lists and maps nil, as cloneService does,
+// without copying.
+func normalizeEmpty(s Service) Service {
 	if len(s.EventSources) == 0 {
 		s.EventSources = nil
 	}
 	if len(s.TrackedActions) == 0 {
 		s.TrackedActions = nil
 	}
+	if len(s.PolicyGenerationActions) == 0 {
+		s.PolicyGenerationActions = nil
+	}
+	if len(s.ActionRenames) == 0 {
+		s.ActionRenames = nil
+	}
+	if len(s.Operations) == 0 {
+		s.Operations = nil
+	}
 	return s
+}
+
+func cloneList(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	return append([]string(nil), ss...)
 }
 
 // Services returns the services sorted by namespace. The slice is shared:
@@ -270,6 +410,27 @@ func (c *Catalog) Encode() []byte {
 			b.WriteString(", \"trackedActions\": ")
 			writeJSONStrings(&b, s.TrackedActions)
 		}
+		if len(s.PolicyGenerationActions) > 0 {
+			b.WriteString(", \"policyGenerationActions\": ")
+			writeJSONStrings(&b, s.PolicyGenerationActions)
+		}
+		if len(s.Operations) > 0 {
+			b.WriteString(", \"operations\": {")
+			ops := make([]string, 0, len(s.Operations))
+			for op := range s.Operations {
+				ops = append(ops, op)
+			}
+			sort.Strings(ops)
+			for j, op := range ops {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				writeJSONString(&b, op)
+				b.WriteString(": ")
+				writeJSONStrings(&b, s.Operations[op])
+			}
+			b.WriteByte('}')
+		}
 		b.WriteByte('}')
 		if i < len(c.services)-1 {
 			b.WriteByte(',')
@@ -319,9 +480,12 @@ type serviceReference struct {
 	} `json:"Operations"`
 }
 
-// supportedByActionLastAccessed is the SupportedBy key that marks an action
-// with action last accessed information.
-const supportedByActionLastAccessed = "IAM Action Last Accessed"
+// The SupportedBy keys of an action in the service reference: action last
+// accessed information, and IAM Access Analyzer policy generation.
+const (
+	supportedByActionLastAccessed = "IAM Action Last Accessed"
+	supportedByPolicyGeneration   = "IAM Access Analyzer Policy Generation"
+)
 
 // ParseServiceReference reads AWS service-reference JSON: a single service
 // document ({"Name":"s3","Actions":[{"Name":"AbortMultipartUpload",...}],...})
@@ -332,6 +496,11 @@ const supportedByActionLastAccessed = "IAM Action Last Accessed"
 //     display name (Merge keeps the name of a namespace it already knows);
 //   - TrackedActions: the actions whose SupportedBy marks
 //     "IAM Action Last Accessed";
+//   - PolicyGenerationActions: those whose SupportedBy marks
+//     "IAM Access Analyzer Policy Generation";
+//   - Operations: each operation with the actions that authorize it
+//     ("service:Action"), unless that is just its same-named action of
+//     the service;
 //   - ActionRenames: each operation whose name is not an action of the
 //     service and that is authorized by exactly one action of the service
 //     (ListObjectsV2 -> ListBucket).
@@ -346,7 +515,7 @@ func ParseServiceReference(data []byte) ([]Service, error) {
 	var docs []serviceReference
 	switch data[0] {
 	case '[':
-		if err := json.Unmarshal(data, &docs); err != nil {
+		if err := unmarshal(data, &docs); err != nil {
 			return nil, fmt.Errorf("catalog: service reference: %w", err)
 		}
 		if len(docs) == 0 {
@@ -354,7 +523,7 @@ func ParseServiceReference(data []byte) ([]Service, error) {
 		}
 	case '{':
 		var d serviceReference
-		if err := json.Unmarshal(data, &d); err != nil {
+		if err := unmarshal(data, &d); err != nil {
 			return nil, fmt.Errorf("catalog: service reference: %w", err)
 		}
 		docs = []serviceReference{d}
@@ -367,7 +536,7 @@ func ParseServiceReference(data []byte) ([]Service, error) {
 		if ns == "" {
 			return nil, fmt.Errorf("catalog: service reference: document %d: missing Name (an index entry {\"service\",\"url\"} must be downloaded first)", i)
 		}
-		if !namespacePattern.MatchString(ns) {
+		if !validNamespace(ns) {
 			return nil, fmt.Errorf("catalog: service reference: document %d: invalid service name %q", i, ns)
 		}
 		s := byNS[ns]
@@ -377,21 +546,43 @@ func ParseServiceReference(data []byte) ([]Service, error) {
 		}
 		actions := make(map[string]bool, len(d.Actions))
 		for j, a := range d.Actions {
-			if !actionPattern.MatchString(a.Name) {
+			if !validAction(a.Name) {
 				return nil, fmt.Errorf("catalog: service reference: %s: action %d: invalid name %q", ns, j, a.Name)
 			}
 			actions[a.Name] = true
 			if a.SupportedBy[supportedByActionLastAccessed] {
 				s.TrackedActions = append(s.TrackedActions, a.Name)
 			}
+			if a.SupportedBy[supportedByPolicyGeneration] {
+				s.PolicyGenerationActions = append(s.PolicyGenerationActions, a.Name)
+			}
 		}
 		for _, op := range d.Operations {
-			if op.Name == "" || actions[op.Name] || !actionPattern.MatchString(op.Name) {
+			if !validAction(op.Name) {
+				continue
+			}
+			if op.AuthorizedActions == nil {
+				continue // not documented, which is not "needs no permission"
+			}
+			var authorized []string
+			for _, aa := range op.AuthorizedActions {
+				if validNamespace(aa.Service) && validAction(aa.Name) {
+					authorized = append(authorized, aa.Service+":"+aa.Name)
+				}
+			}
+			authorized = sortedUnique(authorized)
+			if len(authorized) != 1 || authorized[0] != ns+":"+op.Name {
+				if s.Operations == nil {
+					s.Operations = make(map[string][]string)
+				}
+				s.Operations[op.Name] = append([]string{}, authorized...)
+			}
+			if actions[op.Name] {
 				continue
 			}
 			var targets []string
 			for _, aa := range op.AuthorizedActions {
-				if aa.Service == ns && actionPattern.MatchString(aa.Name) {
+				if aa.Service == ns && validAction(aa.Name) {
 					targets = append(targets, aa.Name)
 				}
 			}
@@ -409,6 +600,7 @@ func ParseServiceReference(data []byte) ([]Service, error) {
 	out := make([]Service, 0, len(byNS))
 	for _, s := range byNS {
 		s.TrackedActions = sortedUnique(s.TrackedActions)
+		s.PolicyGenerationActions = sortedUnique(s.PolicyGenerationActions)
 		out = append(out, *s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
@@ -418,8 +610,9 @@ func ParseServiceReference(data []byte) ([]Service, error) {
 // Merge returns a catalog with base's services and extra's: a namespace
 // new to base is added as it is (named by its namespace if Name is empty);
 // for a namespace base knows, its name is kept, and extra's event sources,
-// tracked actions and action renames are added to it (base's rename wins
-// where both rename the same event). base may be nil.
+// tracked and policy generation actions, operations and action renames are
+// added to it (base's rename or operation wins where both have one).
+// base may be nil.
 func Merge(base *Catalog, extra []Service) (*Catalog, error) {
 	var services []Service
 	index := make(map[string]int)
@@ -438,6 +631,7 @@ func Merge(base *Catalog, extra []Service) (*Catalog, error) {
 			}
 			e.EventSources = sortedUnique(e.EventSources)
 			e.TrackedActions = sortedUnique(e.TrackedActions)
+			e.PolicyGenerationActions = sortedUnique(e.PolicyGenerationActions)
 			index[e.Namespace] = len(services)
 			services = append(services, e)
 			continue
@@ -445,6 +639,19 @@ func Merge(base *Catalog, extra []Service) (*Catalog, error) {
 		s := &services[i]
 		s.EventSources = sortedUnique(append(s.EventSources, e.EventSources...))
 		s.TrackedActions = sortedUnique(append(s.TrackedActions, e.TrackedActions...))
+		s.PolicyGenerationActions = sortedUnique(append(s.PolicyGenerationActions, e.PolicyGenerationActions...))
+		for op, actions := range e.Operations {
+			if _, ok := s.Operations[op]; ok {
+				continue
+			}
+			if s.Operations == nil {
+				s.Operations = make(map[string][]string)
+			}
+			s.Operations[op] = sortedUnique(actions)
+			if s.Operations[op] == nil {
+				s.Operations[op] = []string{}
+			}
+		}
 		for from, to := range e.ActionRenames {
 			if _, ok := s.ActionRenames[from]; ok {
 				continue

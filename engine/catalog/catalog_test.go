@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -270,25 +273,73 @@ func TestRenamesPointToTrackedActions(t *testing.T) {
 	}
 }
 
+// TestTrackedServices: the embedded catalog carries AWS's service
+// reference flags for every service, not only ec2, iam, lambda and s3:
+// "IAM Action Last Accessed" (tracked) and "IAM Access Analyzer Policy
+// Generation", per action, as the 2026-02-13 service reference gives them.
 func TestTrackedServices(t *testing.T) {
 	c := Default()
-	for _, tc := range []struct{ ns, action string }{
-		{"s3", "CreateBucket"},
-		{"ec2", "RunInstances"},
-		{"iam", "CreateRole"},
-		{"lambda", "CreateFunction"},
+	has := func(list []string, a string) bool {
+		i := sort.SearchStrings(list, a)
+		return i < len(list) && list[i] == a
+	}
+	for _, tc := range []struct {
+		ns, action         string
+		tracked, policyGen bool
+	}{
+		{"s3", "CreateBucket", true, true},
+		{"s3", "GetObject", false, false},
+		{"ec2", "RunInstances", true, true},
+		{"iam", "CreateRole", true, true},
+		{"iam", "PassRole", false, false},
+		{"lambda", "CreateFunction", true, true},
+		{"lambda", "InvokeFunction", false, false},
+		{"dynamodb", "CreateTable", true, true},
+		{"dynamodb", "GetItem", false, false},
+		{"kms", "Decrypt", true, true},
+		{"sqs", "CreateQueue", true, true},
+		{"sqs", "SendMessage", false, false},
+		{"secretsmanager", "GetSecretValue", true, true},
+		{"sts", "AssumeRole", true, true},
+		{"rds-data", "ExecuteStatement", false, false},
 	} {
 		s, ok := c.Lookup(tc.ns)
 		if !ok {
 			t.Fatalf("%s missing", tc.ns)
 		}
-		i := sort.SearchStrings(s.TrackedActions, tc.action)
-		if i == len(s.TrackedActions) || s.TrackedActions[i] != tc.action {
-			t.Errorf("%s:%s not tracked", tc.ns, tc.action)
+		if got := has(s.TrackedActions, tc.action); got != tc.tracked {
+			t.Errorf("%s:%s tracked %v, want %v", tc.ns, tc.action, got, tc.tracked)
+		}
+		if got := has(s.PolicyGenerationActions, tc.action); got != tc.policyGen {
+			t.Errorf("%s:%s policy generation %v, want %v", tc.ns, tc.action, got, tc.policyGen)
 		}
 	}
-	if s, _ := c.Lookup("dynamodb"); len(s.TrackedActions) != 0 {
-		t.Errorf("dynamodb has tracked actions")
+	services, actions := 0, 0
+	for _, s := range c.Services() {
+		if len(s.TrackedActions) > 0 {
+			services++
+			actions += len(s.TrackedActions)
+		}
+	}
+	// AWS: "200 services at the action-level" (2026).
+	if services < 200 || actions < 9000 {
+		t.Errorf("%d services with %d tracked actions, want ≥ 200 and ≥ 9000", services, actions)
+	}
+}
+
+// TestOperations: the service reference's operation → actions mapping is
+// kept for the operations whose actions are not just the same-named one.
+func TestOperations(t *testing.T) {
+	c := Default()
+	s3, _ := c.Lookup("s3")
+	if got := strings.Join(s3.Operations["CopyObject"], " "); !strings.Contains(got, "s3:GetObject") || !strings.Contains(got, "s3:PutObject") {
+		t.Errorf("s3 CopyObject needs %q", got)
+	}
+	if got := s3.Operations["ListBuckets"]; !slices.Equal(got, []string{"s3:ListAllMyBuckets"}) {
+		t.Errorf("s3 ListBuckets needs %q", got)
+	}
+	if _, ok := s3.Operations["DeleteAccessPoint"]; ok {
+		t.Errorf("s3 DeleteAccessPoint (authorized by s3:DeleteAccessPoint alone) is listed")
 	}
 }
 
@@ -336,6 +387,11 @@ func TestParseErrors(t *testing.T) {
 		{"empty source", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "eventSources": [""]}]}`, "invalid event source"},
 		{"empty rename", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "actionRenames": {"X": ""}}]}`, "invalid action rename"},
 		{"bad tracked", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "trackedActions": ["a:B"]}]}`, "invalid tracked action"},
+		{"bad policy generation", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "policyGenerationActions": [""]}]}`, "invalid policy generation action"},
+		{"bad operation", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "operations": {"-X": ["a:B"]}}]}`, "invalid operation"},
+		{"unqualified operation action", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "operations": {"X": ["B"]}}]}`, "want service:Action"},
+		{"bad operation action", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "operations": {"X": ["A:B"]}}]}`, "want service:Action"},
+		{"operations not a map", `{"formatVersion": 1, "services": [{"namespace": "a", "name": "A", "operations": ["X"]}]}`, "catalog:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.in))
@@ -372,7 +428,8 @@ func TestNewCopiesInput(t *testing.T) {
 
 func TestEncodeRoundTrip(t *testing.T) {
 	c, err := New([]Service{
-		{Namespace: "b", Name: `Quote "B" & <C>`, EventSources: []string{"b.amazonaws.com", "x.b.amazonaws.com"}, ActionRenames: map[string]string{"Z": "A", "Y": "B"}, TrackedActions: []string{"A", "B"}},
+		{Namespace: "b", Name: `Quote "B" & <C>`, EventSources: []string{"b.amazonaws.com", "x.b.amazonaws.com"}, ActionRenames: map[string]string{"Z": "A", "Y": "B"}, TrackedActions: []string{"A", "B"},
+			PolicyGenerationActions: []string{"A", "C"}, Operations: map[string][]string{"Z": {"b:A"}, "Copy": {"b:A", "kms:Decrypt"}, "Free": {}}},
 		{Namespace: "a", Name: "Ä service"},
 	})
 	if err != nil {
@@ -399,6 +456,11 @@ func TestEncodeRoundTrip(t *testing.T) {
 	if d.ActionForEvent("b", "Z") != "A" {
 		t.Fatal("rename lost in round trip")
 	}
+	b, _ := d.Lookup("b")
+	if strings.Join(b.PolicyGenerationActions, ",") != "A,C" || strings.Join(b.Operations["Copy"], ",") != "b:A,kms:Decrypt" ||
+		b.Operations["Free"] == nil || len(b.Operations["Free"]) != 0 {
+		t.Fatalf("policy generation actions or operations lost in round trip: %+v", b)
+	}
 	if ns, known := d.NamespaceForEventSource("x.b.amazonaws.com"); ns != "b" || !known {
 		t.Fatal("event source lost in round trip")
 	}
@@ -419,7 +481,9 @@ const sampleServiceReference = `{
     {"Name": "ListObjectsV2", "AuthorizedActions": [{"Name": "ListBucket", "Service": "s3"}], "SDK": [{"Name": "s3", "Method": "list_objects_v2", "Package": "Boto3"}]},
     {"Name": "CopyObject", "AuthorizedActions": [{"Name": "GetObject", "Service": "s3"}, {"Name": "PutObject", "Service": "s3"}]},
     {"Name": "HeadObject", "AuthorizedActions": [{"Name": "GetObject", "Service": "s3"}, {"Name": "GetObject", "Service": "s3"}, {"Name": "Decrypt", "Service": "kms"}]},
-    {"Name": "CreateBucket", "AuthorizedActions": [{"Name": "CreateBucket", "Service": "s3"}]}
+    {"Name": "CreateBucket", "AuthorizedActions": [{"Name": "CreateBucket", "Service": "s3"}]},
+    {"Name": "GetCallerIdentity", "AuthorizedActions": []},
+    {"Name": "Undocumented"}
   ],
   "Resources": [{"Name": "bucket", "ARNFormats": ["arn:${Partition}:s3:::${BucketName}"]}],
   "ConditionKeys": [{"Name": "s3:TlsVersion", "Types": ["Numeric"]}]
@@ -442,6 +506,20 @@ func TestParseServiceReference(t *testing.T) {
 	}
 	if len(s.ActionRenames) != 2 || s.ActionRenames["ListObjectsV2"] != "ListBucket" || s.ActionRenames["HeadObject"] != "GetObject" {
 		t.Fatalf("renames %v", s.ActionRenames)
+	}
+	if strings.Join(s.PolicyGenerationActions, ",") != "CreateBucket,GetObject" {
+		t.Fatalf("policy generation %v", s.PolicyGenerationActions)
+	}
+	// Every operation but CreateBucket (authorized by s3:CreateBucket
+	// alone), with its actions sorted and unique; Undocumented has no
+	// AuthorizedActions, which does not mean it needs none.
+	ops := map[string]string{}
+	for op, actions := range s.Operations {
+		ops[op] = strings.Join(actions, " ")
+	}
+	if want := map[string]string{"ListObjectsV2": "s3:ListBucket", "CopyObject": "s3:GetObject s3:PutObject",
+		"HeadObject": "kms:Decrypt s3:GetObject", "GetCallerIdentity": ""}; !reflect.DeepEqual(ops, want) {
+		t.Fatalf("operations %v, want %v", ops, want)
 	}
 
 	arr := `[` + sampleServiceReference + `, {"Name": "newsvc", "Actions": [{"Name": "DoIt", "SupportedBy": {"IAM Action Last Accessed": false}}]}]`
@@ -614,7 +692,7 @@ func FuzzParseServiceReference(f *testing.F) {
 // The seed corpus in testdata/fuzz is in Go's standard layout; make sure it
 // stays readable by the fuzzing engine's format.
 func TestFuzzCorpusLayout(t *testing.T) {
-	for _, name := range []string{"FuzzParse", "FuzzParseServiceReference"} {
+	for _, name := range []string{"FuzzParse", "FuzzParseServiceReference", "FuzzValidators"} {
 		dir := filepath.Join("testdata", "fuzz", name)
 		entries, err := os.ReadDir(dir)
 		if err != nil {
@@ -633,4 +711,28 @@ func TestFuzzCorpusLayout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzValidators: the loop validators accept exactly what the patterns
+// they replace accept.
+func FuzzValidators(f *testing.F) {
+	for _, s := range []string{"", "s3", "acm-pca", "-a", "a-", "A", "s3.amazonaws.com", "a..b", ".a", "a.", "a-.b", "x.-b",
+		"ListBuckets", "Get_Thing.v2-x", "_x", "9", "a:b", "s3:GetObject", "S3:GetObject", "s3:", ":x", "a:b:c", "é"} {
+		f.Add(s)
+	}
+	namespace := regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	source := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	action := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	qualified := regexp.MustCompile(`^[a-z0-9][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range []struct {
+			name    string
+			valid   func(string) bool
+			pattern *regexp.Regexp
+		}{{"namespace", validNamespace, namespace}, {"source", validSource, source}, {"action", validAction, action}, {"qualified action", validQualifiedAction, qualified}} {
+			if got, want := c.valid(s), c.pattern.MatchString(s); got != want {
+				t.Errorf("%s %q: valid %v, pattern %v", c.name, s, got, want)
+			}
+		}
+	})
 }
