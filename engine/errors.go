@@ -72,3 +72,13 @@ func (v *validation) err() error {
 		return &Error{Code: CodeValidationError, Message: fmt.Sprintf("%d validation errors detected: %s", n, strings.Join(v.problems, "; "))}
 	}
 }
+
+// InvalidValue is the ValidationError of one constraint violation, worded
+// as AWS words it ("1 validation error detected: Value 'x' at 'maxItems'
+// failed to satisfy constraint: …"), for what a frontend checks before
+// the engine sees a value (a number or a boolean that does not parse).
+func InvalidValue(value any, member, constraint string) *Error {
+	var v validation
+	v.add(value, member, constraint)
+	return v.err().(*Error)
+}

@@ -32,6 +32,7 @@ type userDetail struct {
 	GroupList               []string             `json:"GroupList,omitempty"`
 	AttachedManagedPolicies []attachedPolicy     `json:"AttachedManagedPolicies,omitempty"`
 	UserPolicyList          []inlinePolicyDetail `json:"UserPolicyList,omitempty"`
+	entityListing
 }
 
 type groupDetail struct {
@@ -41,6 +42,7 @@ type groupDetail struct {
 	Arn                     string               `json:"Arn"`
 	GroupPolicyList         []inlinePolicyDetail `json:"GroupPolicyList,omitempty"`
 	AttachedManagedPolicies []attachedPolicy     `json:"AttachedManagedPolicies,omitempty"`
+	CreateDate              looseTime            `json:"CreateDate,omitempty"`
 }
 
 type roleDetail struct {
@@ -50,6 +52,8 @@ type roleDetail struct {
 	Arn                     string               `json:"Arn"`
 	RolePolicyList          []inlinePolicyDetail `json:"RolePolicyList,omitempty"`
 	AttachedManagedPolicies []attachedPolicy     `json:"AttachedManagedPolicies,omitempty"`
+	roleListing
+	InstanceProfileList []instanceProfileDetail `json:"InstanceProfileList,omitempty"`
 }
 
 type attachedPolicy struct {
@@ -71,12 +75,14 @@ type managedPolicyDetail struct {
 	Path              string          `json:"Path"`
 	DefaultVersionID  string          `json:"DefaultVersionId,omitempty"`
 	PolicyVersionList []policyVersion `json:"PolicyVersionList"`
+	policyListing
 }
 
 type policyVersion struct {
 	Document         json.RawMessage `json:"Document"`
 	VersionID        string          `json:"VersionId,omitempty"`
 	IsDefaultVersion bool            `json:"IsDefaultVersion"`
+	CreateDate       looseTime       `json:"CreateDate,omitempty"`
 }
 
 // defaultVersion returns the default version of the policy, or nil.

@@ -78,32 +78,42 @@ func Parse(data []byte) (*Document, error) {
 // encodes spaces as %20, and a '+' may be part of an ARN or a condition
 // value. Offsets in JSON errors count bytes of the unwrapped document.
 func ParseText(text string) (*Document, error) {
+	text, err := UnwrapText(text)
+	if err != nil {
+		return nil, err
+	}
+	return Parse([]byte(text))
+}
+
+// UnwrapText removes the URL encoding and JSON quoting ParseText reads
+// and returns the document's JSON text, trimmed.
+func UnwrapText(text string) (string, error) {
 	if len(text) > maxTextSize {
-		return nil, documentError("document text is %d bytes, over the limit of %d", len(text), maxTextSize)
+		return "", documentError("document text is %d bytes, over the limit of %d", len(text), maxTextSize)
 	}
 	for range maxWrapping {
 		trimmed := strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
 		if trimmed == "" {
-			return nil, documentError("empty document")
+			return "", documentError("empty document")
 		}
 		switch trimmed[0] {
 		case '%':
 			decoded, err := url.PathUnescape(trimmed)
 			if err != nil {
-				return nil, urlError(err)
+				return "", urlError(err)
 			}
 			text = decoded
 		case '"':
 			var inner string
 			if err := json.Unmarshal([]byte(trimmed), &inner); err != nil {
-				return nil, jsonError(err)
+				return "", jsonError(err)
 			}
 			text = inner
 		default:
-			return Parse([]byte(trimmed))
+			return trimmed, nil
 		}
 	}
-	return nil, documentError("document is wrapped in more than %d layers of URL encoding or JSON quoting", maxWrapping)
+	return "", documentError("document is wrapped in more than %d layers of URL encoding or JSON quoting", maxWrapping)
 }
 
 func urlError(err error) *ParseError {
