@@ -5,6 +5,11 @@ GO        ?= go
 BIN       := bin/lastaccess
 DATA      ?= lastaccess-data
 LISTEN    ?= 127.0.0.1:3306
+AWS_LISTEN ?= 127.0.0.1:4566
+# The demo access key `make run` gives the AWS API unless the environment
+# names one.
+DEMO_AWS_KEY    := AKIALASTACCESSDEMO00
+DEMO_AWS_SECRET := lastaccess-demo-secret
 FUZZTIME  ?= 60s
 PKGS      := ./...
 
@@ -14,23 +19,29 @@ build:
 	$(GO) build -o $(BIN) ./cmd/lastaccess
 	$(GO) build -o bin/gen-cloudtrail ./cmd/gen-cloudtrail
 
-# The bundled sample (testdata/sample) is loaded into $(DATA) once (into
-# $(DATA).loading first, so an interrupted load starts over), then the MySQL
-# server starts on $(LISTEN) and prints how to connect and example
-# statements. The account is $$LASTACCESS_USER (default root) with
-# $$LASTACCESS_PASSWORD; when no password is set, this local demo accepts
-# root without one (--insecure-no-password, on loopback). Ctrl-C stops it
-# cleanly.
+# The bundled sample (testdata/sample, with its IAM details from
+# testdata/iam/sample) is loaded into $(DATA) once (into $(DATA).loading
+# first, so an interrupted load starts over), then the MySQL server starts
+# on $(LISTEN) and the AWS IAM API on $(AWS_LISTEN), and both print how to
+# connect and examples. The MySQL account is $$LASTACCESS_USER (default
+# root) with $$LASTACCESS_PASSWORD; when no password is set, this local
+# demo accepts root without one (--insecure-no-password, on loopback). The
+# AWS API's key is $$LASTACCESS_AWS_ACCESS_KEY_ID /
+# $$LASTACCESS_AWS_SECRET_ACCESS_KEY, else the demo key above. Ctrl-C
+# stops both cleanly.
 run: build
 	@if [ ! -d "$(DATA)/db" ]; then \
 		echo "loading the sample organization and CloudTrail export into $(DATA)"; \
 		rm -rf "$(DATA).loading" && \
 		./$(BIN) --data "$(DATA).loading" org import testdata/sample/org.json && \
 		./$(BIN) --data "$(DATA).loading" ingest --no-progress testdata/sample/AWSLogs && \
+		./$(BIN) --data "$(DATA).loading" iam import testdata/iam/sample/*.json >/dev/null && \
 		{ [ ! -e "$(DATA)" ] || rmdir "$(DATA)"; } && \
 		mv "$(DATA).loading" "$(DATA)" || exit 1; \
 	fi
-	./$(BIN) --data $(DATA) serve --listen $(LISTEN) --print-examples $(if $(LASTACCESS_PASSWORD),,--insecure-no-password)
+	LASTACCESS_AWS_ACCESS_KEY_ID=$${LASTACCESS_AWS_ACCESS_KEY_ID:-$(DEMO_AWS_KEY)} \
+	LASTACCESS_AWS_SECRET_ACCESS_KEY=$${LASTACCESS_AWS_SECRET_ACCESS_KEY:-$(DEMO_AWS_SECRET)} \
+	./$(BIN) --data $(DATA) serve --listen $(LISTEN) --aws-listen $(AWS_LISTEN) --print-examples $(if $(LASTACCESS_PASSWORD),,--insecure-no-password)
 
 test: lint test-go test-race bench-smoke
 

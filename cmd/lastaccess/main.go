@@ -77,6 +77,7 @@ commands:
   serve [--listen 127.0.0.1:3306] [--user U --password P] [--readonly-user U --readonly-password P]
         [--insecure-no-password] [--report-owner-only] [--log-statements] [--print-examples]
         [--sync-writes] [--shutdown-timeout 30s]
+        [--aws-listen 127.0.0.1:4566 [--aws-credentials FILE] [--aws-allow-unsigned]]
   org import FILE | org import --aws-cli DIR
   ingest [--server HOST:PORT] [--no-progress] PATH... | -
   rebuild

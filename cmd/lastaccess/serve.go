@@ -36,6 +36,7 @@ type serveConfig struct {
 	printExamples                  bool
 	syncWrites                     bool
 	shutdownTimeout                time.Duration
+	aws                            awsServeConfig
 }
 
 func parseServeFlags(env *env, args []string) (*serveConfig, error) {
@@ -52,6 +53,7 @@ func parseServeFlags(env *env, args []string) (*serveConfig, error) {
 	fs.BoolVar(&c.printExamples, "print-examples", false, "print how to connect and example statements")
 	fs.BoolVar(&c.syncWrites, "sync-writes", false, "fsync every commit, so that an acknowledged ingest_events batch survives a power loss too (a crash of the process it survives either way)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running statements")
+	c.aws.register(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -72,6 +74,9 @@ func parseServeFlags(env *env, args []string) (*serveConfig, error) {
 		return nil, usageErrorf("serve: the read-only user must differ from --user")
 	case c.shutdownTimeout <= 0:
 		return nil, usageErrorf("serve: --shutdown-timeout must be positive")
+	}
+	if err := c.aws.check(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -100,6 +105,13 @@ func runServe(ctx context.Context, env *env, args []string) error {
 	}
 	defer ln.Close()
 	addr := ln.Addr().String()
+	awsLn, awsKeys, err := listenAWS(&c.aws)
+	if err != nil {
+		return err
+	}
+	if awsLn != nil {
+		defer awsLn.Close()
+	}
 
 	env.syncWrites = c.syncWrites
 	eng, st, closeAll, err := env.openEngine(fmt.Sprintf("lastaccess serve on %s", addr),
@@ -121,11 +133,18 @@ func runServe(ctx context.Context, env *env, args []string) error {
 	if err != nil {
 		return errors.Join(err, closeAll())
 	}
+	api, err := startAWS(&c.aws, awsLn, awsKeys, eng, logger)
+	if err != nil {
+		return errors.Join(err, closeAll())
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 
 	if c.printExamples {
 		printExamples(env.stdout, addr, c, eng.Organization())
+		if api != nil {
+			printAWSExamples(env.stdout, api, eng.Organization())
+		}
 	}
 	logger.Info("serving", "listen", addr, "database", sqlfront.DatabaseName, "user", c.user,
 		"readonly_user", c.readOnlyUser, "data", env.resolveDataDir(), "sync_writes", st.SyncWrites())
@@ -133,21 +152,41 @@ func runServe(ctx context.Context, env *env, args []string) error {
 		logger.Warn("users without a password are accepted (--insecure-no-password)")
 	}
 
-	var serveErr error
+	var awsServed chan error // nil (never ready) without the AWS API
+	if api != nil {
+		awsServed = api.served
+	}
+	var serveErr, awsServeErr error
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down: waiting for running statements", "timeout", c.shutdownTimeout)
 	case serveErr = <-served:
 		served <- serveErr
+	case awsServeErr = <-awsServed:
+		awsServed <- awsServeErr
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	defer cancel()
+	// Both sides drain at once: statements and requests in flight finish
+	// (or the timeout cancels them) before the engine closes.
+	awsShut := make(chan error, 1)
+	if api != nil {
+		go func() { awsShut <- api.srv.Shutdown(sctx) }()
+	} else {
+		awsShut <- nil
+	}
 	shutErr := srv.Shutdown(sctx)
+	awsShutErr := <-awsShut
 	if err := <-served; serveErr == nil {
 		serveErr = err
 	}
+	if api != nil {
+		if err := <-api.served; awsServeErr == nil {
+			awsServeErr = err
+		}
+	}
 	closeErr := closeAll()
-	if err := errors.Join(serveErr, shutErr, closeErr); err != nil {
+	if err := errors.Join(serveErr, awsServeErr, shutErr, awsShutErr, closeErr); err != nil {
 		return err
 	}
 	logger.Info("stopped")
