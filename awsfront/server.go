@@ -141,6 +141,10 @@ func NewServer(eng *engine.Engine, opts Options) (*Server, error) {
 	return &Server{http: srv, ln: opts.Listener}, nil
 }
 
+// Handler is the server's request handler, for measuring it without the
+// network.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
