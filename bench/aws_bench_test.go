@@ -293,4 +293,3 @@ func BenchmarkAWSClients(b *testing.B) {
 		b.Errorf("%d of %d requests failed over %d SDK clients; the first: %v", n, b.N, awsClients, firstErr.Load())
 	}
 }
-
