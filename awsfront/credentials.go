@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"lastaccess/engine"
 )
 
 // Key is an access key the server accepts.
@@ -113,7 +115,7 @@ func ParseCredentials(source string, data []byte) ([]Key, error) {
 		case settingSecret:
 			cur.SecretAccessKey = value
 		case settingAccountID:
-			if !validAccountID(value) {
+			if !engine.IsAccountID(value) {
 				return nil, fmt.Errorf("%s:%d: %s must be 12 digits, got %q", source, line, settingAccountID, value)
 			}
 			cur.AccountID = value
@@ -154,18 +156,6 @@ func validAccessKeyID(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-func validAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

@@ -47,9 +47,10 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		h.writeError(rw, e, requestID)
 		return
 	}
-	var w xmlWriter
+	w := getWriter()
+	defer putWriter(w)
 	w.response(op, requestID, result)
-	h.write(rw, http.StatusOK, &w, requestID)
+	h.write(rw, http.StatusOK, w, requestID)
 }
 
 // serve answers one request: the name of its action and the writer of
@@ -151,9 +152,10 @@ func tooLarge(size, limit int64) error {
 }
 
 func (h *handler) writeError(rw http.ResponseWriter, e *apiError, requestID string) {
-	var w xmlWriter
+	w := getWriter()
+	defer putWriter(w)
 	w.errorResponse(e, requestID)
-	h.write(rw, e.status, &w, requestID)
+	h.write(rw, e.status, w, requestID)
 }
 
 func (h *handler) write(rw http.ResponseWriter, status int, w *xmlWriter, requestID string) {

@@ -72,7 +72,7 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("awsfront: key %s: the access key id must be 16 to 128 letters and digits", k.Name)
 		case k.SecretAccessKey == "":
 			return fmt.Errorf("awsfront: key %s: no secret access key", k.Name)
-		case k.AccountID != "" && !validAccountID(k.AccountID):
+		case k.AccountID != "" && !engine.IsAccountID(k.AccountID):
 			return fmt.Errorf("awsfront: key %s: account id %q is not 12 digits", k.Name, k.AccountID)
 		case seen[k.AccessKeyID]:
 			return fmt.Errorf("awsfront: access key id %s given twice", k.AccessKeyID)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"lastaccess/engine"
 )
@@ -36,9 +37,42 @@ func (w *xmlWriter) close(name string) {
 // text writes <name>value</name>.
 func (w *xmlWriter) text(name, value string) {
 	w.open(name)
-	_ = xml.EscapeText(&w.buf, []byte(value)) // writes to a bytes.Buffer: cannot fail
+	w.escaped(value)
 	w.close(name)
 }
+
+// escaped writes s as character data. Most values (names, namespaces,
+// ARNs, regions) need no escaping and are copied as they are; the others
+// go through encoding/xml's escaping, which also replaces what XML cannot
+// hold.
+func (w *xmlWriter) escaped(s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' || c == '\'' || c == '"' {
+			_ = xml.EscapeText(&w.buf, []byte(s)) // writes to a bytes.Buffer: cannot fail
+			return
+		}
+	}
+	w.buf.WriteString(s)
+}
+
+// writers recycles response buffers: a 100-service page is some 30 KB,
+// and growing a fresh buffer to that size for every request cost more
+// than the rest of the response.
+var writers = sync.Pool{New: func() any { return new(xmlWriter) }}
+
+func getWriter() *xmlWriter { return writers.Get().(*xmlWriter) }
+
+// putWriter returns w to the pool unless it grew past what a usual
+// response needs.
+func putWriter(w *xmlWriter) {
+	if w.buf.Cap() > maxPooledWriter {
+		return
+	}
+	w.buf.Reset()
+	writers.Put(w)
+}
+
+const maxPooledWriter = 1 << 20
 
 // optText writes a member that is absent when "".
 func (w *xmlWriter) optText(name, value string) {

@@ -61,6 +61,9 @@ func validPartition(p string) bool {
 	return p == "aws" || strings.HasPrefix(p, "aws-")
 }
 
+// IsAccountID reports whether s is an AWS account id: 12 digits.
+func IsAccountID(s string) bool { return isAccountIDString(s) }
+
 func isAccountIDString(s string) bool {
 	if len(s) != 12 {
 		return false

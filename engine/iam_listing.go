@@ -325,98 +325,66 @@ func (e *Engine) pageBounds(scope, account, filters, marker string, maxItems, n 
 
 // ListUsers lists the account's users whose path starts with PathPrefix.
 func (e *Engine) ListUsers(ctx context.Context, in ListEntitiesInput) (*UserPage, error) {
-	var v validation
-	validatePathPrefix(&v, in.PathPrefix)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	d, err := e.accountDetails(in.Account)
+	users, page, err := listEntities(e, markerScopeUsers, in, func(d *authorizationDetails) []userDetail { return d.UserDetailList },
+		func(u *userDetail) string { return u.Path }, (*userDetail).export)
 	if err != nil {
 		return nil, err
 	}
-	var users []*userDetail
-	if d != nil {
-		for i := range d.UserDetailList {
-			if strings.HasPrefix(d.UserDetailList[i].Path, in.PathPrefix) {
-				users = append(users, &d.UserDetailList[i])
-			}
-		}
-	}
-	start, end, page, err := e.pageBounds(markerScopeUsers, in.Account, in.PathPrefix, in.Marker, maxItems, len(users))
-	if err != nil {
-		return nil, err
-	}
-	out := &UserPage{Users: make([]UserDetail, 0, end-start), Page: page}
-	for _, u := range users[start:end] {
-		out.Users = append(out.Users, u.export())
-	}
-	return out, nil
+	return &UserPage{Users: users, Page: page}, nil
 }
 
 // ListGroups lists the account's groups whose path starts with PathPrefix.
 func (e *Engine) ListGroups(ctx context.Context, in ListEntitiesInput) (*GroupPage, error) {
-	var v validation
-	validatePathPrefix(&v, in.PathPrefix)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	d, err := e.accountDetails(in.Account)
+	groups, page, err := listEntities(e, markerScopeGroups, in, func(d *authorizationDetails) []groupDetail { return d.GroupDetailList },
+		func(g *groupDetail) string { return g.Path }, (*groupDetail).export)
 	if err != nil {
 		return nil, err
 	}
-	var groups []*groupDetail
-	if d != nil {
-		for i := range d.GroupDetailList {
-			if strings.HasPrefix(d.GroupDetailList[i].Path, in.PathPrefix) {
-				groups = append(groups, &d.GroupDetailList[i])
-			}
-		}
-	}
-	start, end, page, err := e.pageBounds(markerScopeGroups, in.Account, in.PathPrefix, in.Marker, maxItems, len(groups))
-	if err != nil {
-		return nil, err
-	}
-	out := &GroupPage{Groups: make([]GroupDetail, 0, end-start), Page: page}
-	for _, g := range groups[start:end] {
-		out.Groups = append(out.Groups, g.export())
-	}
-	return out, nil
+	return &GroupPage{Groups: groups, Page: page}, nil
 }
 
 // ListRoles lists the account's roles whose path starts with PathPrefix.
 func (e *Engine) ListRoles(ctx context.Context, in ListEntitiesInput) (*RolePage, error) {
+	roles, page, err := listEntities(e, markerScopeRoles, in, func(d *authorizationDetails) []roleDetail { return d.RoleDetailList },
+		func(r *roleDetail) string { return r.Path }, (*roleDetail).export)
+	if err != nil {
+		return nil, err
+	}
+	return &RolePage{Roles: roles, Page: page}, nil
+}
+
+// listEntities is one page of the account's entities of one kind (list)
+// whose path starts with the prefix.
+func listEntities[D, E any](e *Engine, scope string, in ListEntitiesInput, list func(*authorizationDetails) []D, path func(*D) string, export func(*D) E) ([]E, Page, error) {
 	var v validation
 	validatePathPrefix(&v, in.PathPrefix)
 	maxItems := resolveMaxItems(&v, in.MaxItems)
 	validateMarker(&v, in.Marker)
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, Page{}, err
 	}
 	d, err := e.accountDetails(in.Account)
 	if err != nil {
-		return nil, err
+		return nil, Page{}, err
 	}
-	var roles []*roleDetail
+	var matching []*D
 	if d != nil {
-		for i := range d.RoleDetailList {
-			if strings.HasPrefix(d.RoleDetailList[i].Path, in.PathPrefix) {
-				roles = append(roles, &d.RoleDetailList[i])
+		all := list(d)
+		for i := range all {
+			if strings.HasPrefix(path(&all[i]), in.PathPrefix) {
+				matching = append(matching, &all[i])
 			}
 		}
 	}
-	start, end, page, err := e.pageBounds(markerScopeRoles, in.Account, in.PathPrefix, in.Marker, maxItems, len(roles))
+	start, end, page, err := e.pageBounds(scope, in.Account, in.PathPrefix, in.Marker, maxItems, len(matching))
 	if err != nil {
-		return nil, err
+		return nil, Page{}, err
 	}
-	out := &RolePage{Roles: make([]RoleDetail, 0, end-start), Page: page}
-	for _, r := range roles[start:end] {
-		out.Roles = append(out.Roles, r.export())
+	out := make([]E, 0, end-start)
+	for _, x := range matching[start:end] {
+		out = append(out, export(x))
 	}
-	return out, nil
+	return out, page, nil
 }
 
 // ListPolicies lists the managed policies of the account's file: its
