@@ -40,9 +40,9 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		e := wireError(err)
 		switch {
 		case e.receiver:
-			h.log.Error("AWS API request failed", "request_id", requestID, "action", op, "code", e.code, "err", e.message)
+			h.log.Error("AWS API request failed", "request_id", requestID, "action", truncate(op), "code", e.code, "err", e.message)
 		case e.status == http.StatusForbidden:
-			h.log.Warn("AWS API request refused", "request_id", requestID, "remote", r.RemoteAddr, "action", op, "code", e.code)
+			h.log.Warn("AWS API request refused", "request_id", requestID, "remote", r.RemoteAddr, "action", truncate(op), "code", e.code)
 		}
 		h.writeError(rw, e, requestID)
 		return
