@@ -19,6 +19,13 @@ import (
 // disconnected instead.
 const maxDrainBytes = 16 << 20
 
+// authCodes are the refusals the log records (remote address and code,
+// never a secret): someone is trying keys or clocks.
+var authCodes = map[string]bool{
+	codeInvalidClientTokenID: true, codeSignatureDoesNotMatch: true, codeIncompleteSignature: true,
+	codeMissingAuthenticationToken: true, codeRequestExpired: true, codeAccessDenied: true,
+}
+
 // handler serves every request: body, signature, form, action, result.
 type handler struct {
 	eng      *engine.Engine
@@ -41,7 +48,7 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		switch {
 		case e.receiver:
 			h.log.Error("AWS API request failed", "request_id", requestID, "action", truncate(op), "code", e.code, "err", e.message)
-		case e.status == http.StatusForbidden:
+		case authCodes[e.code]:
 			h.log.Warn("AWS API request refused", "request_id", requestID, "remote", r.RemoteAddr, "action", truncate(op), "code", e.code)
 		}
 		h.writeError(rw, e, requestID)
