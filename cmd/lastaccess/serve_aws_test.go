@@ -167,11 +167,16 @@ func TestServeAWSCLI(t *testing.T) {
 			generate = append(generate, []string{"iam", "generate-service-last-accessed-details", "--arn", arn, "--granularity", g})
 		}
 	}
-	// The printed examples run alongside, as a user pastes them.
+	// The printed examples run alongside, as a user pastes them. They are
+	// printed before serve logs that it listens; wait for the copy of its
+	// output to arrive.
 	var examples []string
-	for _, line := range strings.Split(p.stdout.String(), "\n") {
-		if s := strings.TrimSpace(line); strings.HasPrefix(s, "export AWS_") || strings.HasPrefix(s, "JOB=$(aws ") || strings.HasPrefix(s, "aws iam ") {
-			examples = append(examples, s)
+	for deadline := time.Now().Add(10 * time.Second); len(examples) < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		examples = examples[:0]
+		for _, line := range strings.Split(p.stdout.String(), "\n") {
+			if s := strings.TrimSpace(line); strings.HasPrefix(s, "export AWS_") || strings.HasPrefix(s, "JOB=$(aws ") || strings.HasPrefix(s, "aws iam ") {
+				examples = append(examples, s)
+			}
 		}
 	}
 	if len(examples) != 3 || !strings.Contains(examples[0], "AWS_ACCESS_KEY_ID="+testAWSKey) || !strings.Contains(examples[1], endpoint) {
