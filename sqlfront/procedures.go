@@ -17,8 +17,8 @@ import (
 // Every parameter reaches the body as bytes: go-mysql-server hands a SQL
 // NULL to a Go procedure as the zero value of its parameter type, and a
 // []byte is the one type whose zero value (nil) differs from every value
-// a client can send ('' arrives as an empty, non-nil slice). So NULL and
-// a left-out parameter mean "not given", while '' is a value the engine
+// a client can send (” arrives as an empty, non-nil slice). So NULL and
+// a left-out parameter mean "not given", while ” is a value the engine
 // validates like any other (SPEC §4.3), and max_items 0 stays 0; args
 // parses numbers itself.
 type procedure struct {
@@ -53,7 +53,7 @@ func (a args) opt(i int) *string {
 }
 
 // optionalInt reads an integer parameter; nil when not given. A value
-// that is no integer ('' included) is a ValidationError naming the API
+// that is no integer (” included) is a ValidationError naming the API
 // member.
 func (a args) optionalInt(i int, member string) (*int, error) {
 	p := a.opt(i)

@@ -8,9 +8,9 @@ import (
 )
 
 // TestEmptyStringIsAValue: NULL (or a left-out parameter) means "not
-// given", while '' is a value validated against the API's constraints,
-// as SPEC §4.3 has it (issue 10, item 6). Before, '' meant "not given":
-// generate_organizations_access_report(path, '') made a whole-root report.
+// given", while ” is a value validated against the API's constraints,
+// as SPEC §4.3 has it (issue 10, item 6). Before, ” meant "not given":
+// generate_organizations_access_report(path, ”) made a whole-root report.
 func TestEmptyStringIsAValue(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{})
 	db := ts.admin()

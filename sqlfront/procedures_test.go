@@ -188,7 +188,7 @@ func TestGetParameters(t *testing.T) {
 }
 
 // TestGenerateOverloads: the policy id may be left out or NULL, and a
-// given one is used; '' is a value, not "no policy" (TestEmptyStringIsAValue).
+// given one is used; ” is a value, not "no policy" (TestEmptyStringIsAValue).
 func TestGenerateOverloads(t *testing.T) {
 	ts := startServer(t)
 	db := ts.admin()
