@@ -13,6 +13,7 @@ import (
 
 	"lastaccess/engine"
 	"lastaccess/sqlfront"
+	"lastaccess/storage"
 )
 
 // Environment variables that stand in for serve's account flags (and
@@ -102,6 +103,10 @@ func runServe(ctx context.Context, env *env, args []string) error {
 	addr := ln.Addr().String()
 
 	env.syncWrites = c.syncWrites
+	hadData, err := storage.Exists(env.resolveDataDir())
+	if err != nil {
+		return err
+	}
 	eng, st, closeAll, err := env.openEngine(fmt.Sprintf("lastaccess serve on %s", addr),
 		engine.Options{ReportOwnerOnly: c.reportOwnerOnly, Logger: logger})
 	if err != nil {
@@ -131,6 +136,9 @@ func runServe(ctx context.Context, env *env, args []string) error {
 		"readonly_user", c.readOnlyUser, "data", env.resolveDataDir(), "sync_writes", st.SyncWrites())
 	if c.password == "" {
 		logger.Warn("users without a password are accepted (--insecure-no-password)")
+	}
+	if !hadData {
+		logger.Warn("no data yet: the data directory was empty; load an organization with CALL import_organization(...) or `lastaccess org import FILE`, events with CALL ingest_events(...) or `lastaccess ingest --server "+addr+" PATH...`", "data", env.resolveDataDir())
 	}
 
 	var serveErr error
