@@ -7,11 +7,15 @@ DATA      ?= lastaccess-data
 LISTEN    ?= 127.0.0.1:3306
 FUZZTIME  ?= 60s
 PKGS      := ./...
+# lastaccess version prints these (cmd/lastaccess/version.go).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: build run test test-go test-race bench-smoke lint bench bench-peers fuzz crash clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/lastaccess
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lastaccess
 	$(GO) build -o bin/gen-cloudtrail ./cmd/gen-cloudtrail
 
 # The bundled sample (testdata/sample) is loaded into $(DATA) once (into

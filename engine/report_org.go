@@ -29,7 +29,7 @@ type OrganizationsAccessReport struct {
 	JobCompletionDate           *Timestamp     `json:"JobCompletionDate,omitempty"`
 	NumberOfServicesAccessible  *int           `json:"NumberOfServicesAccessible,omitempty"`
 	NumberOfServicesNotAccessed *int           `json:"NumberOfServicesNotAccessed,omitempty"`
-	AccessDetails               []AccessDetail `json:"AccessDetails,omitempty"`
+	AccessDetails               []AccessDetail `json:"AccessDetails,omitzero"` // [] when a completed report lists no service
 	IsTruncated                 bool           `json:"IsTruncated"`
 	Marker                      string         `json:"Marker,omitempty"`
 	ErrorDetails                *ErrorDetails  `json:"ErrorDetails,omitempty"`

@@ -54,7 +54,7 @@ func commandTable() []*command {
 		&command{path: "version", summary: "print the version, commit, Go version and storage format",
 			example: "lastaccess version", run: runVersion},
 		&command{path: "completion", args: "bash|zsh|fish", summary: "print a shell completion script",
-			example: "source <(lastaccess completion bash)", run: runCompletion},
+			example: "lastaccess completion bash > ~/.local/share/bash-completion/completions/lastaccess", run: runCompletion},
 	)
 }
 

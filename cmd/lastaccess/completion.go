@@ -128,10 +128,10 @@ func writeBashCompletion(w io.Writer, m completionModel) {
 	}
 	fmt.Fprintf(&b, "        --%s) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n", strings.Join(m.fileFlags, "|--"))
 	fmt.Fprintf(&b, "        %s) return;;\n    esac\n", strings.Join(m.valueFlags, "|"))
-	b.WriteString("    local path=\"\" i w skip=0\n    for ((i=1; i<COMP_CWORD; i++)); do\n        w=\"${COMP_WORDS[i]}\"\n")
+	b.WriteString("    local cmdpath=\"\" i w skip=0\n    for ((i=1; i<COMP_CWORD; i++)); do\n        w=\"${COMP_WORDS[i]}\"\n")
 	b.WriteString("        if ((skip)); then skip=0; continue; fi\n        case \"$w\" in\n")
-	fmt.Fprintf(&b, "            %s) skip=1;;\n            -*) ;;\n            *) path=\"${path:+$path }$w\";;\n        esac\n    done\n", strings.Join(m.valueFlags, "|"))
-	b.WriteString("    local words=\"\" files=0\n    case \"$path\" in\n")
+	fmt.Fprintf(&b, "            %s) skip=1;;\n            -*) ;;\n            *) cmdpath=\"${cmdpath:+$cmdpath }$w\";;\n        esac\n    done\n", strings.Join(m.valueFlags, "|"))
+	b.WriteString("    local words=\"\" files=0\n    case \"$cmdpath\" in\n")
 	for _, p := range sortedPaths(m.leaves) {
 		leaf := m.leaves[p]
 		words := leaf.flags
@@ -160,6 +160,17 @@ func writeFishCompletion(w io.Writer, m completionModel) {
 	b.WriteString("        if test $skip -eq 1\n            set skip 0\n            continue\n        end\n        switch $w\n")
 	fmt.Fprintf(&b, "            case %s\n                set skip 1\n            case '-*'\n            case '*'\n                set -a path $w\n        end\n    end\n    string join ' ' -- $path\nend\n", strings.Join(m.valueFlags, " "))
 	b.WriteString("complete -c lastaccess -f\n")
+	for _, name := range []string{"data", "now", "output", "query", "color", "no-paginate"} {
+		opt := " -x"
+		if vals, ok := m.values[name]; ok {
+			opt = fmt.Sprintf(" -x -a %q", strings.Join(vals, " "))
+		} else if name == "data" {
+			opt = " -r -F"
+		} else if name == "no-paginate" {
+			opt = ""
+		}
+		fmt.Fprintf(&b, "complete -c lastaccess -l %s%s\n", name, opt)
+	}
 	for _, p := range sortedPaths(m.words) {
 		fmt.Fprintf(&b, "complete -c lastaccess -n 'test \"$(__lastaccess_path)\" = %q' -a %q\n", p, strings.Join(m.words[p], " "))
 	}
@@ -171,6 +182,9 @@ func writeFishCompletion(w io.Writer, m completionModel) {
 		}
 		for _, f := range leaf.flags {
 			name := strings.TrimPrefix(f, "--")
+			if globalFlagNames[name] {
+				continue
+			}
 			opt := ""
 			if vals, ok := m.values[name]; ok {
 				opt = fmt.Sprintf(" -x -a %q", strings.Join(vals, " "))

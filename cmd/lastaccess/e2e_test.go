@@ -182,7 +182,9 @@ func TestLockedDataDirectory(t *testing.T) {
 }
 
 func TestCatalogList(t *testing.T) {
-	out := cli{t, filepath.Join(t.TempDir(), "d")}.ok("catalog", "list")
+	c := cli{t, filepath.Join(t.TempDir(), "d")}
+	c.ok("org", "import", repoPath("testdata", "aws-sample", "org.json"))
+	out := c.ok("catalog", "list")
 	var entries []struct{ ServiceNamespace, ServiceName string }
 	if err := json.Unmarshal([]byte(out), &entries); err != nil {
 		t.Fatal(err)
