@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -215,32 +214,4 @@ func awaitJob(ctx context.Context, env *env, eng *engine.Engine, id string, err 
 // generated is what a Generate operation prints.
 type generated struct {
 	JobID string `json:"JobId"`
-}
-
-// optionalInt is a flag that remembers whether it was given.
-type optionalInt struct {
-	value *int
-}
-
-func (o *optionalInt) String() string {
-	if o.value == nil {
-		return ""
-	}
-	return strconv.Itoa(*o.value)
-}
-
-func (o *optionalInt) Set(s string) error {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return err
-	}
-	o.value = &v
-	return nil
-}
-
-// flagGiven reports whether the flag was on the command line.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
 }

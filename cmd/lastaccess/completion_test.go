@@ -31,9 +31,9 @@ func TestCompletion(t *testing.T) {
 		return string(out)
 	}
 	for line, want := range map[string]string{
-		"lastaccess ":                                                  "iam\n",
-		"lastaccess ve":                                                "version\n",
-		"lastaccess iam get-org":                                       "get-organizations-access-report\n",
+		"lastaccess ":            "iam\n",
+		"lastaccess ve":          "version\n",
+		"lastaccess iam get-org": "get-organizations-access-report\n",
 		"lastaccess iam get-organizations-access-report --so":          "--sort-key\n",
 		"lastaccess iam get-organizations-access-report --sort-key LA": "LAST_AUTHENTICATED_TIME_ASCENDING\nLAST_AUTHENTICATED_TIME_DESCENDING\n",
 		"lastaccess --output t":                                        "text\ntable\n",

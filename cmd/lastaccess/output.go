@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jmespath/go-jmespath"
 )
@@ -364,6 +363,8 @@ func formatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
+//go:generate sh -c "/usr/bin/python3 gen_width_table.py > output_width_table.go && gofmt -w output_width_table.go"
+
 // textWidth is the display width the table formatter uses: East Asian
 // wide, full-width and ambiguous characters count 2.
 func textWidth(s string) int {
@@ -375,13 +376,11 @@ func textWidth(s string) int {
 }
 
 func runeWidth(r rune) int {
-	if r < 0x1100 || !utf8.ValidRune(r) {
+	if r < 0x80 {
 		return 1
 	}
-	switch {
-	case r <= 0x115f, r >= 0x2e80 && r <= 0xa4cf && r != 0x303f, r >= 0xac00 && r <= 0xd7a3,
-		r >= 0xf900 && r <= 0xfaff, r >= 0xfe30 && r <= 0xfe4f, r >= 0xff00 && r <= 0xff60,
-		r >= 0xffe0 && r <= 0xffe6, r >= 0x20000 && r <= 0x3fffd:
+	i := sort.Search(len(wideRanges), func(i int) bool { return wideRanges[i][1] >= r })
+	if i < len(wideRanges) && wideRanges[i][0] <= r {
 		return 2
 	}
 	return 1

@@ -261,11 +261,13 @@ func (w *yamlWriter) folded(s string, indent int, split, quoted bool) {
 				w.write(" ")
 			}
 			spaces = true
-		case c == '\n':
-			if !breaks {
+		case c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029:
+			// libyaml doubles the first \n of a run (a single one would
+			// fold into a space) and writes other breaks as they are.
+			if !breaks && c == '\n' {
 				w.b.WriteByte('\n')
 			}
-			w.b.WriteByte('\n')
+			w.b.WriteString(string(c))
 			w.column = 0
 			breaks = true
 		default:
@@ -276,6 +278,10 @@ func (w *yamlWriter) folded(s string, indent int, split, quoted bool) {
 			w.write(string(c))
 			spaces, breaks = false, false
 		}
+	}
+	if breaks && quoted {
+		w.b.WriteString(strings.Repeat(" ", indent))
+		w.column = indent
 	}
 }
 
