@@ -187,3 +187,27 @@ func TestNoSurprisesOnATypo(t *testing.T) {
 		t.Fatal("ingest of a missing path created the data directory")
 	}
 }
+
+// TestServeWithoutData: serve on a directory that does not exist starts
+// (creating it) and says in its log that there is no data yet, as it does
+// on the empty directory it made; on data it does not.
+func TestServeWithoutData(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "new")
+	p := startServe(t, missing, nil, "--insecure-no-password")
+	if !strings.Contains(p.log(), "no data yet") || !strings.Contains(p.log(), "lastaccess org import FILE") {
+		t.Fatalf("serve log:\n%s", p.log())
+	}
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	again := startServe(t, missing, nil, "--insecure-no-password")
+	if !strings.Contains(again.log(), "no data yet") {
+		t.Fatalf("serve on the empty directory:\n%s", again.log())
+	}
+	again.stop()
+	loaded := startServe(t, loadedSample(t), nil, "--insecure-no-password")
+	if strings.Contains(loaded.log(), "no data yet") {
+		t.Fatalf("serve on the sample says there is no data:\n%s", loaded.log())
+	}
+	loaded.stop()
+}
