@@ -110,20 +110,11 @@ func runCompletion(ctx context.Context, env *env, args []string) error {
 	return nil
 }
 
-func sortedPaths[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func writeBashCompletion(w io.Writer, m completionModel) {
 	var b strings.Builder
 	b.WriteString("# lastaccess completion for bash: source <(lastaccess completion bash)\n_lastaccess() {\n")
 	b.WriteString("    local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n    case \"$prev\" in\n")
-	for _, f := range sortedPaths(m.values) {
+	for _, f := range sortedKeys(m.values) {
 		fmt.Fprintf(&b, "        --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return;;\n", f, strings.Join(m.values[f], " "))
 	}
 	fmt.Fprintf(&b, "        --%s) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n", strings.Join(m.fileFlags, "|--"))
@@ -132,7 +123,7 @@ func writeBashCompletion(w io.Writer, m completionModel) {
 	b.WriteString("        if ((skip)); then skip=0; continue; fi\n        case \"$w\" in\n")
 	fmt.Fprintf(&b, "            %s) skip=1;;\n            -*) ;;\n            *) cmdpath=\"${cmdpath:+$cmdpath }$w\";;\n        esac\n    done\n", strings.Join(m.valueFlags, "|"))
 	b.WriteString("    local words=\"\" files=0\n    case \"$cmdpath\" in\n")
-	for _, p := range sortedPaths(m.leaves) {
+	for _, p := range sortedKeys(m.leaves) {
 		leaf := m.leaves[p]
 		words := leaf.flags
 		if sub, ok := m.words[p]; ok {
@@ -144,7 +135,7 @@ func writeBashCompletion(w io.Writer, m completionModel) {
 		}
 		fmt.Fprintf(&b, "        %q|%q) words=%q; files=%d;;\n", p, p+" "+"*", strings.Join(words, " "), files)
 	}
-	for _, p := range sortedPaths(m.words) {
+	for _, p := range sortedKeys(m.words) {
 		if _, leaf := m.leaves[p]; !leaf {
 			fmt.Fprintf(&b, "        %q) words=%q;;\n", p, strings.Join(m.words[p], " "))
 		}
@@ -171,10 +162,10 @@ func writeFishCompletion(w io.Writer, m completionModel) {
 		}
 		fmt.Fprintf(&b, "complete -c lastaccess -l %s%s\n", name, opt)
 	}
-	for _, p := range sortedPaths(m.words) {
+	for _, p := range sortedKeys(m.words) {
 		fmt.Fprintf(&b, "complete -c lastaccess -n 'test \"$(__lastaccess_path)\" = %q' -a %q\n", p, strings.Join(m.words[p], " "))
 	}
-	for _, p := range sortedPaths(m.leaves) {
+	for _, p := range sortedKeys(m.leaves) {
 		leaf := m.leaves[p]
 		cond := fmt.Sprintf("string match -q -- %q (__lastaccess_path); or string match -q -- %q (__lastaccess_path)", p, p+" *")
 		if leaf.files {

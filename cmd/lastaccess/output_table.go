@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -207,7 +206,7 @@ func (t *tableBuilder) subTableFromList(list []any, indent int, title *string) {
 			}
 		}
 	}
-	headers, more := setKeys(hs), setKeys(ms)
+	headers, more := sortedKeys(hs), sortedKeys(ms)
 	t.current.addHeader(headers)
 	first := true
 	for _, e := range list {
@@ -235,15 +234,6 @@ func (t *tableBuilder) subTableFromList(list []any, indent int, title *string) {
 			}
 		}
 	}
-}
-
-func setKeys(s map[string]bool) []string {
-	out := make([]string, 0, len(s))
-	for k := range s {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // writeTable renders v under title, as TableFormatter does.

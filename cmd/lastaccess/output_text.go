@@ -149,7 +149,8 @@ func allScalarKeys(list []any) []string {
 	return keys
 }
 
-func sortedKeys(m map[string]any) []string {
+// sortedKeys returns a map's keys in byte order.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
