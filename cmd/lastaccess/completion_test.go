@@ -46,6 +46,9 @@ func TestCompletion(t *testing.T) {
 	}
 	for _, shell := range []string{"zsh", "fish"} {
 		if _, err := exec.LookPath(shell); err != nil {
+			if os.Getenv("CI") == "" {
+				t.Skipf("%s is not installed (.ci/run installs it; CI fails without it)", shell)
+			}
 			t.Fatalf("%s is not installed (.ci/run installs it): %v", shell, err)
 		}
 	}
