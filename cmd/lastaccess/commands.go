@@ -30,7 +30,7 @@ func commandTable() []*command {
 	cmds := []*command{
 		{path: "serve", summary: "serve the data directory over the MySQL protocol (database lastaccess)",
 			example: "lastaccess --data d serve --listen 127.0.0.1:3306 --password s3cret", run: runServe},
-		{path: "org import", args: "FILE", summary: "import an organization snapshot (SPEC §3 JSON)",
+		{path: "org import", args: "FILE | --aws-cli DIR", summary: "import an organization snapshot (SPEC §3 JSON, or the AWS CLI outputs scripts/org-snapshot.sh writes)",
 			example: "lastaccess --data d org import org.json", run: subcommand(runOrg, "import")},
 		{path: "iam import", args: "FILE...", summary: "import `aws iam get-account-authorization-details` outputs, one file per account",
 			example: "lastaccess --data d iam import 111122223333.json", run: runIAMImport},

@@ -45,7 +45,7 @@ func buildCompletionModel(ctx context.Context, env *env) completionModel {
 			"sort-key":    shapeEnum(engine.OpGetOrganizationsAccessReport, "SortKey"),
 			"granularity": shapeEnum(engine.OpGenerateServiceLastAccessedDetails, "Granularity"),
 		},
-		fileFlags: []string{"data", "cli-input-json"},
+		fileFlags: []string{"data", "cli-input-json", "aws-cli"},
 	}
 	add := func(prefix, word string) {
 		if !contains(m.words[prefix], word) {

@@ -206,3 +206,10 @@ func isTerminal(f *os.File) bool {
 func commandLine(args ...string) string {
 	return "lastaccess " + strings.Join(args, " ")
 }
+
+// flagGiven reports whether the flag was on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
