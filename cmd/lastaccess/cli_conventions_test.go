@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,9 +107,21 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(overview, "  "+cmd.path+" ") {
 			t.Errorf("help lacks %s", cmd.path)
 		}
-		help := c.ok(append(strings.Fields(cmd.path), "--help")...)
+		// Each command's help in-process (a run of the binary costs its
+		// start-up); a few through the binary below.
+		var b bytes.Buffer
+		writeCommandHelp(&b, cmd, commandFlags(context.Background(), &env{}, cmd))
+		help := b.String()
 		if !strings.Contains(help, "usage: lastaccess [global options] "+cmd.path) || !strings.Contains(help, "example:\n  lastaccess ") {
 			t.Errorf("%s --help:\n%s", cmd.path, help)
+		}
+	}
+	for _, path := range []string{"serve", "catalog list", "ingest"} {
+		var b bytes.Buffer
+		cmd, _ := findCommand(commandTable(), strings.Fields(path))
+		writeCommandHelp(&b, cmd, commandFlags(context.Background(), &env{}, cmd))
+		if got := c.ok(append(strings.Fields(path), "--help")...); got != b.String() {
+			t.Errorf("%s --help through the binary:\n%s\nwant:\n%s", path, got, b.String())
 		}
 	}
 	if c.ok("--help") != overview || c.ok("-h") != overview {
