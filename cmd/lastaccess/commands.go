@@ -40,7 +40,7 @@ func commandTable() []*command {
 			example: "lastaccess --data d rebuild", run: runRebuild},
 		{path: "check", summary: "verify that the rollups match the event log", needData: true,
 			example: "lastaccess --data d check", run: runCheck},
-		{path: "catalog list", summary: "print the service catalog as JSON", needData: true,
+		{path: "catalog list", summary: "print the service catalog as JSON (--unknown: the stored event sources it lacks)", needData: true,
 			example: "lastaccess --data d catalog list --query '[?ServiceNamespace==`s3`]'", run: subcommand(runCatalog, "list")},
 		{path: "catalog import", args: "FILE", summary: "merge AWS service-reference JSON into the catalog",
 			example: "lastaccess --data d catalog import service-reference.json", run: subcommand(runCatalog, "import")},
