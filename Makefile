@@ -12,11 +12,15 @@ DEMO_AWS_KEY    := AKIALASTACCESSDEMO00
 DEMO_AWS_SECRET := lastaccess-demo-secret
 FUZZTIME  ?= 60s
 PKGS      := ./...
+# lastaccess version prints these (cmd/lastaccess/version.go).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: build run test test-go test-race bench-smoke lint bench bench-peers fuzz crash clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/lastaccess
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lastaccess
 	$(GO) build -o bin/gen-cloudtrail ./cmd/gen-cloudtrail
 
 # The bundled sample (testdata/sample, with its IAM details from

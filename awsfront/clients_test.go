@@ -114,7 +114,7 @@ func TestBoto3(t *testing.T) {
 		t.Fatalf("%v\n%s", err, r.stdout)
 	}
 	want, err := ts.eng.GetOrganizationsAccessReport(context.Background(), engine.GetOrganizationsAccessReportInput{
-		JobID: got.JobID, MaxItems: ptr(1000), SortKey: engine.SortTimeDescending})
+		JobID: got.JobID, MaxItems: ptr(1000), SortKey: engine.String(engine.SortTimeDescending)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 
 func (c *call) listInput() (engine.ListEntitiesInput, error) {
 	maxItems, err := c.maxItems()
-	return engine.ListEntitiesInput{Account: c.account, PathPrefix: c.form.value(paramPathPrefix),
-		MaxItems: maxItems, Marker: c.form.value(paramMarker)}, err
+	return engine.ListEntitiesInput{Account: c.account, PathPrefix: c.form.opt(paramPathPrefix),
+		MaxItems: maxItems, Marker: c.form.opt(paramMarker)}, err
 }
 
 func writePage(w *xmlWriter, p engine.Page) {
@@ -142,9 +142,9 @@ func listPolicies(c *call) (func(w *xmlWriter), error) {
 		return nil, err
 	}
 	r, err := c.eng.ListPolicies(c.ctx, engine.ListPoliciesInput{
-		Account: c.account, Scope: c.form.value(paramScope), OnlyAttached: onlyAttached,
-		PathPrefix: c.form.value(paramPathPrefix), PolicyUsageFilter: c.form.value(paramPolicyUsageFilter),
-		MaxItems: maxItems, Marker: c.form.value(paramMarker),
+		Account: c.account, Scope: c.form.opt(paramScope), OnlyAttached: onlyAttached,
+		PathPrefix: c.form.opt(paramPathPrefix), PolicyUsageFilter: c.form.opt(paramPolicyUsageFilter),
+		MaxItems: maxItems, Marker: c.form.opt(paramMarker),
 	})
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func getAccountAuthorizationDetails(c *call) (func(w *xmlWriter), error) {
 		return nil, err
 	}
 	r, err := c.eng.AccountAuthorizationDetails(c.ctx, engine.AccountAuthorizationDetailsInput{
-		Account: c.account, Filter: filter, MaxItems: maxItems, Marker: c.form.value(paramMarker),
+		Account: c.account, Filter: filter, MaxItems: maxItems, Marker: c.form.opt(paramMarker),
 	})
 	if err != nil {
 		return nil, err

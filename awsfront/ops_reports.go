@@ -10,7 +10,7 @@ import (
 func generateOrganizationsAccessReport(c *call) (func(w *xmlWriter), error) {
 	id, err := c.eng.GenerateOrganizationsAccessReport(c.ctx, engine.GenerateOrganizationsAccessReportInput{
 		EntityPath:            c.form.value(paramEntityPath),
-		OrganizationsPolicyID: c.form.value(paramOrganizationsPolicyID),
+		OrganizationsPolicyID: c.form.opt(paramOrganizationsPolicyID),
 		Caller:                c.caller,
 	})
 	if err != nil {
@@ -27,8 +27,8 @@ func getOrganizationsAccessReport(c *call) (func(w *xmlWriter), error) {
 	r, err := c.eng.GetOrganizationsAccessReport(c.ctx, engine.GetOrganizationsAccessReportInput{
 		JobID:    c.form.value(paramJobID),
 		MaxItems: maxItems,
-		Marker:   c.form.value(paramMarker),
-		SortKey:  c.form.value(paramSortKey),
+		Marker:   c.form.opt(paramMarker),
+		SortKey:  c.form.opt(paramSortKey),
 		Caller:   c.caller,
 	})
 	if err != nil {
@@ -40,7 +40,7 @@ func getOrganizationsAccessReport(c *call) (func(w *xmlWriter), error) {
 		w.optTimestamp("JobCompletionDate", r.JobCompletionDate)
 		w.optInteger("NumberOfServicesAccessible", r.NumberOfServicesAccessible)
 		w.optInteger("NumberOfServicesNotAccessed", r.NumberOfServicesNotAccessed)
-		if len(r.AccessDetails) > 0 {
+		if r.AccessDetails != nil { // a completed report's page, even of no service
 			w.list("AccessDetails", len(r.AccessDetails), func(i int) { writeAccessDetail(w, &r.AccessDetails[i]) })
 		}
 		w.boolean("IsTruncated", r.IsTruncated)
@@ -71,7 +71,7 @@ func writeErrorDetails(w *xmlWriter, name string, e *engine.ErrorDetails) {
 func generateServiceLastAccessedDetails(c *call) (func(w *xmlWriter), error) {
 	id, err := c.eng.GenerateServiceLastAccessedDetails(c.ctx, engine.GenerateServiceLastAccessedDetailsInput{
 		Arn:         c.form.value(paramArn),
-		Granularity: c.form.value(paramGranularity),
+		Granularity: c.form.opt(paramGranularity),
 		Caller:      c.caller,
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func getServiceLastAccessedDetails(c *call) (func(w *xmlWriter), error) {
 	r, err := c.eng.GetServiceLastAccessedDetails(c.ctx, engine.GetServiceLastAccessedDetailsInput{
 		JobID:    c.form.value(paramJobID),
 		MaxItems: maxItems,
-		Marker:   c.form.value(paramMarker),
+		Marker:   c.form.opt(paramMarker),
 		Caller:   c.caller,
 	})
 	if err != nil {
@@ -133,7 +133,7 @@ func getServiceLastAccessedDetailsWithEntities(c *call) (func(w *xmlWriter), err
 		JobID:            c.form.value(paramJobID),
 		ServiceNamespace: c.form.value(paramServiceNamespace),
 		MaxItems:         maxItems,
-		Marker:           c.form.value(paramMarker),
+		Marker:           c.form.opt(paramMarker),
 		Caller:           c.caller,
 	})
 	if err != nil {
@@ -168,7 +168,7 @@ func listPoliciesGrantingServiceAccess(c *call) (func(w *xmlWriter), error) {
 	r, err := c.eng.ListPoliciesGrantingServiceAccess(c.ctx, engine.ListPoliciesGrantingServiceAccessInput{
 		Arn:               c.form.value(paramArn),
 		ServiceNamespaces: namespaces,
-		Marker:            c.form.value(paramMarker),
+		Marker:            c.form.opt(paramMarker),
 	})
 	if err != nil {
 		return nil, err

@@ -113,6 +113,16 @@ func (f form) str(name string) (string, bool) {
 	return v, ok
 }
 
+// opt returns an optional string parameter: nil when absent, so that a
+// parameter given empty is validated like any other value.
+func (f form) opt(name string) *string {
+	v, ok := f[name]
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
 // value returns a string parameter, "" when absent.
 func (f form) value(name string) string { return f[name] }
 

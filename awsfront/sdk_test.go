@@ -85,7 +85,7 @@ func TestGoSDKOrganizationsReport(t *testing.T) {
 			}
 			marker = out.Marker
 		}
-		want, err := ts.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: aws.Int(1000), SortKey: string(sortKey)})
+		want, err := ts.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: aws.Int(1000), SortKey: engine.OptionalString(string(sortKey))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func benchOrgReport(b *testing.B, eng *engine.Engine, path, policy string) {
 // waits for it and gets its first 100-row page.
 func orgReportPage(tb testing.TB, eng *engine.Engine, path, policy string) {
 	ctx := context.Background()
-	id, err := eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: policy})
+	id, err := eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: engine.OptionalString(policy)})
 	if err != nil {
 		tb.Fatal(err)
 	}

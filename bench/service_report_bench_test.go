@@ -37,7 +37,7 @@ func BenchmarkServiceLastAccessed(b *testing.B) {
 	const policy = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 	ctx := context.Background()
 	report := func(eng *engine.Engine, arn, granularity string) string {
-		id, err := eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: granularity})
+		id, err := eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: engine.OptionalString(granularity)})
 		if err != nil {
 			b.Fatal(err)
 		}

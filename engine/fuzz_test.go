@@ -85,13 +85,13 @@ func FuzzMarker(f *testing.F) {
 	for i := 0; i < 3 && page.Marker != ""; i++ {
 		issued[page.Marker] = true
 		f.Add(page.Marker)
-		page, _ = te.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &one, Marker: page.Marker})
+		page, _ = te.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &one, Marker: engine.OptionalString(page.Marker)})
 	}
 	f.Add("")
 	f.Add("AAAA")
 	f.Add(strings.Repeat("A", 400))
 	f.Fuzz(func(t *testing.T, marker string) {
-		got, err := te.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &one, Marker: marker})
+		got, err := te.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &one, Marker: engine.OptionalString(marker)})
 		if err != nil {
 			switch engine.ErrorCode(err) {
 			case engine.CodeInvalidInput, engine.CodeValidationError:

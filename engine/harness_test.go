@@ -103,7 +103,7 @@ func (te *testEnv) append(events ...engine.Event) engine.AppendResult {
 // report generates a report, waits for it and reads every page.
 func (te *testEnv) report(path, policyID string) *engine.OrganizationsAccessReport {
 	te.t.Helper()
-	id, err := te.eng.GenerateOrganizationsAccessReport(context.Background(), engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: policyID})
+	id, err := te.eng.GenerateOrganizationsAccessReport(context.Background(), engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: engine.OptionalString(policyID)})
 	if err != nil {
 		te.t.Fatalf("generate %s %s: %v", path, policyID, err)
 	}
@@ -119,7 +119,7 @@ func (te *testEnv) fetch(id, sortKey string, pageSize int) *engine.Organizations
 	var all *engine.OrganizationsAccessReport
 	marker := ""
 	for pages := 0; ; pages++ {
-		page, err := te.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &pageSize, Marker: marker, SortKey: sortKey})
+		page, err := te.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &pageSize, Marker: engine.OptionalString(marker), SortKey: engine.OptionalString(sortKey)})
 		if err != nil {
 			te.t.Fatalf("get page %d: %v", pages, err)
 		}

@@ -127,24 +127,7 @@ type entityARN struct {
 
 func (a entityARN) awsManaged() bool { return a.typ == arnPolicy && a.account == "aws" }
 
-// validateARN checks the API's constraints on an Arn parameter: required,
-// 20–2048 characters.
-func validateARN(v *validation, member, arn string) bool {
-	if !validateRequired(v, member, arn) {
-		return false
-	}
-	switch n := len([]rune(arn)); {
-	case n < minARNLength:
-		v.add(arn, member, "Member must have length greater than or equal to 20")
-		return false
-	case n > maxARNLength:
-		v.add(truncateForMessage(arn), member, "Member must have length less than or equal to 2048")
-		return false
-	}
-	return true
-}
-
-// parseEntityARN reads an ARN that passed validateARN. A string that is not
+// parseEntityARN reads an ARN that passed the API's length constraints. A string that is not
 // an IAM ARN is InvalidInput; so is the ARN of an IAM resource without
 // last accessed information (the account root, an instance profile, an
 // assumed-role session, …). kinds lists the entity kinds the operation

@@ -100,7 +100,8 @@ func FuzzEntityARN(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var v validation
-		if !validateARN(&v, "arn", s) {
+		validateParams(&v, param{arnShape, requiredString(s)})
+		if len(v.problems) > 0 {
 			if ErrorCode(v.err()) != CodeValidationError {
 				t.Fatalf("%q: %v", s, v.err())
 			}

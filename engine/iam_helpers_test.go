@@ -176,7 +176,7 @@ func (te *testEnv) importIAM(js string) *engine.IAMImport {
 // every page (page size 1000).
 func (te *testEnv) sla(arn, granularity string) *engine.ServiceLastAccessedDetails {
 	te.t.Helper()
-	id, err := te.eng.GenerateServiceLastAccessedDetails(context.Background(), engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: granularity})
+	id, err := te.eng.GenerateServiceLastAccessedDetails(context.Background(), engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: engine.OptionalString(granularity)})
 	if err != nil {
 		te.t.Fatalf("generate %s: %v", arn, err)
 	}
@@ -192,7 +192,7 @@ func (te *testEnv) slaFetch(id string, pageSize int) *engine.ServiceLastAccessed
 	var all *engine.ServiceLastAccessedDetails
 	marker := ""
 	for pages := 0; ; pages++ {
-		page, err := te.eng.GetServiceLastAccessedDetails(ctx, engine.GetServiceLastAccessedDetailsInput{JobID: id, MaxItems: &pageSize, Marker: marker})
+		page, err := te.eng.GetServiceLastAccessedDetails(ctx, engine.GetServiceLastAccessedDetailsInput{JobID: id, MaxItems: &pageSize, Marker: engine.OptionalString(marker)})
 		if err != nil {
 			te.t.Fatalf("get page %d: %v", pages, err)
 		}
@@ -221,7 +221,7 @@ func (te *testEnv) entities(id, ns string, pageSize int) []engine.EntityDetails 
 	var all []engine.EntityDetails
 	marker := ""
 	for {
-		page, err := te.eng.GetServiceLastAccessedDetailsWithEntities(context.Background(), engine.GetServiceLastAccessedDetailsWithEntitiesInput{JobID: id, ServiceNamespace: ns, MaxItems: &pageSize, Marker: marker})
+		page, err := te.eng.GetServiceLastAccessedDetailsWithEntities(context.Background(), engine.GetServiceLastAccessedDetailsWithEntitiesInput{JobID: id, ServiceNamespace: ns, MaxItems: &pageSize, Marker: engine.OptionalString(marker)})
 		if err != nil {
 			te.t.Fatalf("entities %s: %v", ns, err)
 		}

@@ -196,13 +196,13 @@ type ManagedPolicyDetail struct {
 }
 
 // ListEntitiesInput is a ListUsers, ListGroups or ListRoles request for
-// the entities of Account. PathPrefix and Marker "" mean not given,
-// MaxItems nil the default (100).
+// the entities of Account. A nil member is not given: MaxItems nil is the
+// default page (100).
 type ListEntitiesInput struct {
 	Account    string
-	PathPrefix string
+	PathPrefix *string
 	MaxItems   *int
-	Marker     string
+	Marker     *string
 }
 
 // Page is where a page of a listing ends: IsTruncated, and the Marker of
@@ -239,17 +239,17 @@ const (
 	PolicyUsageBoundary          = "PermissionsBoundary"
 )
 
-// ListPoliciesInput is a ListPolicies request. Scope "" means All;
+// ListPoliciesInput is a ListPolicies request. Scope nil means All;
 // OnlyAttached keeps policies attached to some user, group or role of the
 // account.
 type ListPoliciesInput struct {
 	Account           string
-	Scope             string
+	Scope             *string
 	OnlyAttached      bool
-	PathPrefix        string
-	PolicyUsageFilter string
+	PathPrefix        *string
+	PolicyUsageFilter *string
 	MaxItems          *int
-	Marker            string
+	Marker            *string
 }
 
 // PolicyPage is a ListPolicies response.
@@ -273,7 +273,7 @@ type AccountAuthorizationDetailsInput struct {
 	Account  string
 	Filter   []string
 	MaxItems *int
-	Marker   string
+	Marker   *string
 }
 
 // AccountAuthorizationDetails is a GetAccountAuthorizationDetails
@@ -357,12 +357,12 @@ func (e *Engine) ListRoles(ctx context.Context, in ListEntitiesInput) (*RolePage
 // whose path starts with the prefix.
 func listEntities[D, E any](e *Engine, scope string, in ListEntitiesInput, list func(*authorizationDetails) []D, path func(*D) string, export func(*D) E) ([]E, Page, error) {
 	var v validation
-	validatePathPrefix(&v, in.PathPrefix)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
+	validateParams(&v, param{pathPrefixShape, optionalString(in.PathPrefix)}, param{maxItemsShape, optionalInt(in.MaxItems)},
+		param{markerShape, optionalString(in.Marker)})
 	if err := v.err(); err != nil {
 		return nil, Page{}, err
 	}
+	prefix, maxItems := deref(in.PathPrefix), pageSize(in.MaxItems)
 	d, err := e.accountDetails(in.Account)
 	if err != nil {
 		return nil, Page{}, err
@@ -371,12 +371,12 @@ func listEntities[D, E any](e *Engine, scope string, in ListEntitiesInput, list 
 	if d != nil {
 		all := list(d)
 		for i := range all {
-			if strings.HasPrefix(path(&all[i]), in.PathPrefix) {
+			if strings.HasPrefix(path(&all[i]), prefix) {
 				matching = append(matching, &all[i])
 			}
 		}
 	}
-	start, end, page, err := e.pageBounds(scope, in.Account, in.PathPrefix, in.Marker, maxItems, len(matching))
+	start, end, page, err := e.pageBounds(scope, in.Account, prefix, deref(in.Marker), maxItems, len(matching))
 	if err != nil {
 		return nil, Page{}, err
 	}
@@ -394,13 +394,15 @@ func listEntities[D, E any](e *Engine, scope string, in ListEntitiesInput, list 
 // PermissionsBoundary those that are some user's or role's boundary.
 func (e *Engine) ListPolicies(ctx context.Context, in ListPoliciesInput) (*PolicyPage, error) {
 	var v validation
-	scope := resolvePolicyScope(&v, in.Scope)
-	validatePolicyPathPrefix(&v, in.PathPrefix)
-	validatePolicyUsageFilter(&v, in.PolicyUsageFilter)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
+	validateParams(&v, param{policyScopeShape, optionalString(in.Scope)}, param{policyPathPrefixShape, optionalString(in.PathPrefix)},
+		param{policyUsageFilterShape, optionalString(in.PolicyUsageFilter)}, param{maxItemsShape, optionalInt(in.MaxItems)},
+		param{markerShape, optionalString(in.Marker)})
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	scope, prefix, usage, maxItems := deref(in.Scope), deref(in.PathPrefix), deref(in.PolicyUsageFilter), pageSize(in.MaxItems)
+	if scope == "" {
+		scope = PolicyScopeAll
 	}
 	d, err := e.accountDetails(in.Account)
 	if err != nil {
@@ -415,17 +417,17 @@ func (e *Engine) ListPolicies(ctx context.Context, in ListPoliciesInput) (*Polic
 			switch {
 			case scope == PolicyScopeAWS && !aws, scope == PolicyScopeLocal && aws,
 				in.OnlyAttached && p.AttachmentCount == 0,
-				!strings.HasPrefix(p.Path, in.PathPrefix),
-				in.PolicyUsageFilter == PolicyUsagePermissionsPolicy && p.AttachmentCount == 0,
-				in.PolicyUsageFilter == PolicyUsageBoundary && !boundaries[p.Arn]:
+				!strings.HasPrefix(p.Path, prefix),
+				usage == PolicyUsagePermissionsPolicy && p.AttachmentCount == 0,
+				usage == PolicyUsageBoundary && !boundaries[p.Arn]:
 				continue
 			}
 			p.PolicyVersionList = nil
 			policies = append(policies, p)
 		}
 	}
-	filters := strings.Join([]string{scope, boolString(in.OnlyAttached), in.PathPrefix, in.PolicyUsageFilter}, "\x00")
-	start, end, page, err := e.pageBounds(markerScopeManaged, in.Account, filters, in.Marker, maxItems, len(policies))
+	filters := strings.Join([]string{scope, boolString(in.OnlyAttached), prefix, usage}, "\x00")
+	start, end, page, err := e.pageBounds(markerScopeManaged, in.Account, filters, deref(in.Marker), maxItems, len(policies))
 	if err != nil {
 		return nil, err
 	}
@@ -444,11 +446,23 @@ func boolString(b bool) string {
 // MaxItems counts entities of all four lists together.
 func (e *Engine) AccountAuthorizationDetails(ctx context.Context, in AccountAuthorizationDetailsInput) (*AccountAuthorizationDetails, error) {
 	var v validation
-	want := resolveEntityFilter(&v, in.Filter)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
+	var filter any // nil: not given
+	if in.Filter != nil {
+		filter = in.Filter
+	}
+	validateParams(&v, param{entityFilterShape, filter}, param{maxItemsShape, optionalInt(in.MaxItems)}, param{markerShape, optionalString(in.Marker)})
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	maxItems := pageSize(in.MaxItems)
+	want := make(map[string]bool, len(entityFilters))
+	for _, f := range in.Filter {
+		want[f] = true
+	}
+	if len(in.Filter) == 0 {
+		for _, f := range entityFilters {
+			want[f] = true
+		}
 	}
 	d, err := e.accountDetails(in.Account)
 	if err != nil {
@@ -485,7 +499,7 @@ func (e *Engine) AccountAuthorizationDetails(ctx context.Context, in AccountAuth
 			filters = append(filters, k)
 		}
 	}
-	start, end, page, err := e.pageBounds(markerScopeDetails, in.Account, strings.Join(filters, ","), in.Marker, maxItems, n)
+	start, end, page, err := e.pageBounds(markerScopeDetails, in.Account, strings.Join(filters, ","), deref(in.Marker), maxItems, n)
 	if err != nil {
 		return nil, err
 	}

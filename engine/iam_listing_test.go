@@ -66,7 +66,7 @@ func TestAccountAuthorizationDetailsPages(t *testing.T) {
 		var got []string
 		marker := ""
 		for pages := 0; ; pages++ {
-			page, err := te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: listingAccount, MaxItems: &size, Marker: marker})
+			page, err := te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: listingAccount, MaxItems: &size, Marker: engine.OptionalString(marker)})
 			if err != nil {
 				t.Fatalf("size %d page %d: %v", size, pages, err)
 			}
@@ -87,11 +87,11 @@ func TestAccountAuthorizationDetailsPages(t *testing.T) {
 	}
 	one := 1
 	first, _ := te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: listingAccount, MaxItems: &one})
-	_, err = te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: listingAccount, Filter: []string{"User"}, Marker: first.Marker})
+	_, err = te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: listingAccount, Filter: []string{"User"}, Marker: &first.Marker})
 	if engine.ErrorCode(err) != engine.CodeInvalidInput {
 		t.Fatalf("marker with another filter: %v", err)
 	}
-	_, err = te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: "999999999999", Marker: first.Marker})
+	_, err = te.eng.AccountAuthorizationDetails(ctx, engine.AccountAuthorizationDetailsInput{Account: "999999999999", Marker: &first.Marker})
 	if engine.ErrorCode(err) != engine.CodeInvalidInput {
 		t.Fatalf("marker of another account: %v", err)
 	}
@@ -120,7 +120,7 @@ func TestAccountAuthorizationDetailsPages(t *testing.T) {
 func TestListEntities(t *testing.T) {
 	te := listingEnv(t)
 	ctx := context.Background()
-	users, err := te.eng.ListUsers(ctx, engine.ListEntitiesInput{Account: listingAccount, PathPrefix: "/eng/"})
+	users, err := te.eng.ListUsers(ctx, engine.ListEntitiesInput{Account: listingAccount, PathPrefix: engine.String("/eng/")})
 	if err != nil || len(users.Users) != 1 || users.Users[0].UserName != "bob" {
 		t.Fatalf("users under /eng/: %v %+v", err, users)
 	}
@@ -138,9 +138,9 @@ func TestListEntities(t *testing.T) {
 		want string
 	}{
 		{engine.ListPoliciesInput{}, "AppAccess AdministratorAccess"},
-		{engine.ListPoliciesInput{Scope: "Local"}, "AppAccess"},
-		{engine.ListPoliciesInput{Scope: "AWS", OnlyAttached: true}, "AdministratorAccess"},
-		{engine.ListPoliciesInput{PolicyUsageFilter: "PermissionsBoundary"}, ""},
+		{engine.ListPoliciesInput{Scope: engine.String("Local")}, "AppAccess"},
+		{engine.ListPoliciesInput{Scope: engine.String("AWS"), OnlyAttached: true}, "AdministratorAccess"},
+		{engine.ListPoliciesInput{PolicyUsageFilter: engine.String("PermissionsBoundary")}, ""},
 	} {
 		c.in.Account = listingAccount
 		page, err := te.eng.ListPolicies(ctx, c.in)
@@ -159,9 +159,9 @@ func TestListEntities(t *testing.T) {
 		err  error
 		want string
 	}{
-		{second(te.eng.ListUsers(ctx, engine.ListEntitiesInput{PathPrefix: "eng"})), "at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern"},
-		{second(te.eng.ListPolicies(ctx, engine.ListPoliciesInput{Scope: "Mine"})), "Member must satisfy enum value set: [All, AWS, Local]"},
-		{second(te.eng.ListPolicies(ctx, engine.ListPoliciesInput{PathPrefix: "/a b/"})), "at 'pathPrefix'"},
+		{second(te.eng.ListUsers(ctx, engine.ListEntitiesInput{PathPrefix: engine.String("eng")})), "at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{second(te.eng.ListPolicies(ctx, engine.ListPoliciesInput{Scope: engine.String("Mine")})), "Member must satisfy enum value set: [All, AWS, Local]"},
+		{second(te.eng.ListPolicies(ctx, engine.ListPoliciesInput{PathPrefix: engine.String("/a b/")})), "at 'pathPrefix'"},
 		{second(te.eng.ListRoles(ctx, engine.ListEntitiesInput{MaxItems: new(int)})), "Member must have value greater than or equal to 1"},
 	} {
 		if engine.ErrorCode(c.err) != engine.CodeValidationError || !strings.Contains(c.err.Error(), c.want) {

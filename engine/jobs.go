@@ -24,7 +24,6 @@ const (
 	interruptedJobMessage       = "The report job was interrupted because lastaccess stopped before it completed. Generate the report again."
 	internalFailureCode         = "ServiceFailure"
 	jobCacheSize                = 512
-	maxJobIDLength              = 36
 	defaultMaxItems             = 100
 	maxMaxItems                 = 1000
 	maxMarkerLength             = 320

@@ -1,30 +1,8 @@
 package engine
 
 import (
-	"regexp"
 	"strings"
 )
-
-// The API's own constraints on EntityPath (length 19-427 and this pattern,
-// which AWS anchors only at the start); breaking them is a ValidationError.
-var entityPathAPIPattern = regexp.MustCompile(`^o-[0-9a-z]{10,32}/r-[0-9a-z]{4,32}[0-9a-z-/]*`)
-
-const (
-	entityPathMinLen = 19
-	entityPathMaxLen = 427
-)
-
-func validateEntityPath(v *validation, p string) {
-	switch {
-	case len(p) < entityPathMinLen:
-		v.add(p, "entityPath", "Member must have length greater than or equal to 19")
-	case len(p) > entityPathMaxLen:
-		v.add(p, "entityPath", "Member must have length less than or equal to 427")
-	}
-	if !entityPathAPIPattern.MatchString(p) {
-		v.add(p, "entityPath", `Member must satisfy regular expression pattern: ^o-[0-9a-z]{10,32}\/r-[0-9a-z]{4,32}[0-9a-z-\/]*`)
-	}
-}
 
 // ParseEntityPath checks the syntax of an entity path beyond the API
 // pattern: org, root, zero or more OUs, optionally one account last. It

@@ -29,7 +29,7 @@ type OrganizationsAccessReport struct {
 	JobCompletionDate           *Timestamp     `json:"JobCompletionDate,omitempty"`
 	NumberOfServicesAccessible  *int           `json:"NumberOfServicesAccessible,omitempty"`
 	NumberOfServicesNotAccessed *int           `json:"NumberOfServicesNotAccessed,omitempty"`
-	AccessDetails               []AccessDetail `json:"AccessDetails,omitempty"`
+	AccessDetails               []AccessDetail `json:"AccessDetails,omitzero"` // [] when a completed report lists no service
 	IsTruncated                 bool           `json:"IsTruncated"`
 	Marker                      string         `json:"Marker,omitempty"`
 	ErrorDetails                *ErrorDetails  `json:"ErrorDetails,omitempty"`
@@ -60,17 +60,18 @@ func exactShare(num, den int64) *apd.Decimal {
 // GenerateOrganizationsAccessReportInput is the Generate request.
 type GenerateOrganizationsAccessReportInput struct {
 	EntityPath            string
-	OrganizationsPolicyID string
-	Caller                string // who generates it (for --report-owner-only)
+	OrganizationsPolicyID *string // nil: not given
+	Caller                string  // who generates it (for --report-owner-only)
 }
 
-// GetOrganizationsAccessReportInput is the Get request. MaxItems nil means
-// the default (100); Marker "" and SortKey "" mean not given.
+// GetOrganizationsAccessReportInput is the Get request. A nil MaxItems,
+// Marker or SortKey is not given: the default page (100) from the start,
+// by namespace.
 type GetOrganizationsAccessReportInput struct {
 	JobID    string
 	MaxItems *int
-	Marker   string
-	SortKey  string
+	Marker   *string
+	SortKey  *string
 	Caller   string
 }
 
@@ -128,10 +129,7 @@ func planOrgReport(org *Organization, cat *catalog.Catalog, node *Node, policyID
 // at once.
 func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in GenerateOrganizationsAccessReportInput) (string, error) {
 	var v validation
-	if validateRequired(&v, "entityPath", in.EntityPath) {
-		validateEntityPath(&v, in.EntityPath)
-	}
-	validatePolicyID(&v, in.OrganizationsPolicyID)
+	validateParams(&v, param{entityPathShape, requiredString(in.EntityPath)}, param{policyIDShape, optionalString(in.OrganizationsPolicyID)})
 	if err := v.err(); err != nil {
 		return "", err
 	}
@@ -152,7 +150,7 @@ func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in Gener
 		e.stateMu.RUnlock()
 		return "", err
 	}
-	plan, err := planOrgReport(org, cat, node, in.OrganizationsPolicyID)
+	plan, err := planOrgReport(org, cat, node, deref(in.OrganizationsPolicyID))
 	if err != nil {
 		e.stateMu.RUnlock()
 		return "", err
@@ -183,7 +181,7 @@ func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in Gener
 		Status:     JobInProgress,
 		Created:    NewTimestamp(created),
 		EntityPath: in.EntityPath,
-		PolicyID:   in.OrganizationsPolicyID,
+		PolicyID:   deref(in.OrganizationsPolicyID),
 	}
 	if node.Kind == KindAccount && node.ID == org.ManagementAccountID {
 		j.PolicyID = ""
@@ -306,12 +304,14 @@ func (e *Engine) lookupJob(id, kind, caller string) (*job, error) {
 // services in the requested order.
 func (e *Engine) GetOrganizationsAccessReport(ctx context.Context, in GetOrganizationsAccessReportInput) (*OrganizationsAccessReport, error) {
 	var v validation
-	validateJobID(&v, in.JobID)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
-	sortKey := resolveSortKey(&v, in.SortKey)
+	validateParams(&v, param{jobIDShape, requiredString(in.JobID)}, param{maxItemsShape, optionalInt(in.MaxItems)},
+		param{markerShape, optionalString(in.Marker)}, param{sortKeyShape, optionalString(in.SortKey)})
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	maxItems, marker, sortKey := pageSize(in.MaxItems), deref(in.Marker), deref(in.SortKey)
+	if sortKey == "" {
+		sortKey = SortNamespaceAscending
 	}
 	j, err := e.lookupJob(in.JobID, JobKindOrganizations, in.Caller)
 	if err != nil {
@@ -319,8 +319,8 @@ func (e *Engine) GetOrganizationsAccessReport(ctx context.Context, in GetOrganiz
 	}
 	out := &OrganizationsAccessReport{JobStatus: j.Status, JobCreationDate: j.Created, JobCompletionDate: j.Completed, ErrorDetails: j.Error}
 	if j.Status != JobCompleted {
-		if in.Marker != "" {
-			return nil, errorf(CodeInvalidInput, "The marker %q was not issued for this report and sort order.", truncateForMessage(in.Marker))
+		if marker != "" {
+			return nil, errorf(CodeInvalidInput, "The marker %q was not issued for this report and sort order.", truncateForMessage(marker))
 		}
 		return out, nil
 	}
@@ -333,8 +333,8 @@ func (e *Engine) GetOrganizationsAccessReport(ctx context.Context, in GetOrganiz
 	}
 	out.NumberOfServicesAccessible, out.NumberOfServicesNotAccessed = &n, &notAccessed
 	start := 0
-	if in.Marker != "" {
-		if start, err = e.parseMarker(in.Marker, "org", j.ID, sortKey, n); err != nil {
+	if marker != "" {
+		if start, err = e.parseMarker(marker, "org", j.ID, sortKey, n); err != nil {
 			return nil, err
 		}
 	}

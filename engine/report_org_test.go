@@ -184,7 +184,7 @@ func TestSCPsNotEnabledAllowEverything(t *testing.T) {
 	if n := len(r.AccessDetails); n != 12 {
 		t.Fatalf("%d services, want the whole catalog (12)", n)
 	}
-	_, err := te.eng.GenerateOrganizationsAccessReport(t.Context(), engine.GenerateOrganizationsAccessReportInput{EntityPath: org.Root.Path, OrganizationsPolicyID: "p-FullAWSAccess"})
+	_, err := te.eng.GenerateOrganizationsAccessReport(t.Context(), engine.GenerateOrganizationsAccessReportInput{EntityPath: org.Root.Path, OrganizationsPolicyID: engine.OptionalString("p-FullAWSAccess")})
 	if errCode(err) != engine.CodeNoSuchEntity {
 		t.Fatalf("policy id without SCPs: %v", err)
 	}
@@ -415,16 +415,16 @@ func TestGetErrors(t *testing.T) {
 			"1 validation error detected: Value '1001' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000"},
 		{"JobId of 35 characters", engine.GetOrganizationsAccessReportInput{JobID: id[:35]}, engine.CodeValidationError,
 			"1 validation error detected: Value '" + id[:35] + "' at 'jobId' failed to satisfy constraint: Member must have length greater than or equal to 36"},
-		{"bad sort key", engine.GetOrganizationsAccessReportInput{JobID: id, SortKey: "NEWEST"}, engine.CodeValidationError,
+		{"bad sort key", engine.GetOrganizationsAccessReportInput{JobID: id, SortKey: engine.OptionalString("NEWEST")}, engine.CodeValidationError,
 			"1 validation error detected: Value 'NEWEST' at 'sortKey' failed to satisfy constraint: Member must satisfy enum value set: [SERVICE_NAMESPACE_ASCENDING, SERVICE_NAMESPACE_DESCENDING, LAST_AUTHENTICATED_TIME_ASCENDING, LAST_AUTHENTICATED_TIME_DESCENDING]"},
-		{"two problems", engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &zero, SortKey: "x"}, engine.CodeValidationError, "2 validation errors detected: "},
+		{"two problems", engine.GetOrganizationsAccessReportInput{JobID: id, MaxItems: &zero, SortKey: engine.OptionalString("x")}, engine.CodeValidationError, "2 validation errors detected: "},
 		{"unknown job", engine.GetOrganizationsAccessReportInput{JobID: "00000000-0000-4000-8000-000000000000"}, engine.CodeNoSuchEntity, "does not exist"},
-		{"altered marker", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: altered}, engine.CodeInvalidInput, "was not issued"},
-		{"altered last character", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: alteredLast}, engine.CodeInvalidInput, "was not issued"},
-		{"marker of another job", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: otherPage.Marker}, engine.CodeInvalidInput, "was not issued"},
-		{"marker of another sort key", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: page.Marker, SortKey: engine.SortTimeDescending}, engine.CodeInvalidInput, "was not issued"},
-		{"garbage marker", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: "!!not base64!!"}, engine.CodeInvalidInput, "was not issued"},
-		{"marker with a control character", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: "a\x01b"}, engine.CodeValidationError, "at 'marker'"},
+		{"altered marker", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: engine.OptionalString(altered)}, engine.CodeInvalidInput, "was not issued"},
+		{"altered last character", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: engine.OptionalString(alteredLast)}, engine.CodeInvalidInput, "was not issued"},
+		{"marker of another job", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: engine.OptionalString(otherPage.Marker)}, engine.CodeInvalidInput, "was not issued"},
+		{"marker of another sort key", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: engine.OptionalString(page.Marker), SortKey: engine.OptionalString(engine.SortTimeDescending)}, engine.CodeInvalidInput, "was not issued"},
+		{"garbage marker", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: engine.OptionalString("!!not base64!!")}, engine.CodeInvalidInput, "was not issued"},
+		{"marker with a control character", engine.GetOrganizationsAccessReportInput{JobID: id, Marker: engine.OptionalString("a\x01b")}, engine.CodeValidationError, "at 'marker'"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -440,7 +440,7 @@ func TestGenerateErrors(t *testing.T) {
 	te := newTestEnv(t, mustTime("2026-11-01T00:00:00Z"))
 	ctx := t.Context()
 	gen := func(path, policy string) error {
-		_, err := te.eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: policy})
+		_, err := te.eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{EntityPath: path, OrganizationsPolicyID: engine.OptionalString(policy)})
 		return err
 	}
 	if err := gen("o-a1b2c3d4e5/r-f6g7h8i9j0example", ""); errCode(err) != engine.CodeNoSuchEntity || !strings.Contains(err.Error(), "org import") {

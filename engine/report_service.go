@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,33 +62,20 @@ type ServiceLastAccessedDetails struct {
 }
 
 // GenerateServiceLastAccessedDetailsInput is the Generate request.
-// Granularity "" means SERVICE_LEVEL.
+// Granularity nil means SERVICE_LEVEL.
 type GenerateServiceLastAccessedDetailsInput struct {
 	Arn         string
-	Granularity string
+	Granularity *string
 	Caller      string // who generates it (for --report-owner-only)
 }
 
 // GetServiceLastAccessedDetailsInput is the Get request. MaxItems nil
-// means the default (100).
+// means the default (100), Marker nil the first page.
 type GetServiceLastAccessedDetailsInput struct {
 	JobID    string
 	MaxItems *int
-	Marker   string
+	Marker   *string
 	Caller   string
-}
-
-func resolveGranularity(v *validation, g string) string {
-	if g == "" {
-		return GranularityServiceLevel
-	}
-	for _, k := range granularities {
-		if k == g {
-			return g
-		}
-	}
-	v.add(g, "granularity", "Member must satisfy enum value set: ["+strings.Join(granularities, ", ")+"]")
-	return g
 }
 
 // plannedService is one listed service of a report.
@@ -157,10 +143,13 @@ func (e *Engine) pendingEntries(principals []dataPrincipal) map[string][]actionA
 // at once.
 func (e *Engine) GenerateServiceLastAccessedDetails(ctx context.Context, in GenerateServiceLastAccessedDetailsInput) (string, error) {
 	var v validation
-	validateARN(&v, "arn", in.Arn)
-	granularity := resolveGranularity(&v, in.Granularity)
+	validateParams(&v, param{arnShape, requiredString(in.Arn)}, param{granularityShape, optionalString(in.Granularity)})
 	if err := v.err(); err != nil {
 		return "", err
+	}
+	granularity := deref(in.Granularity)
+	if granularity == "" {
+		granularity = GranularityServiceLevel
 	}
 	a, err := parseEntityARN(in.Arn, arnUser, arnGroup, arnRole, arnPolicy)
 	if err != nil {
@@ -260,12 +249,12 @@ func (r *serviceReportRun) finish() {
 // services, by namespace.
 func (e *Engine) GetServiceLastAccessedDetails(ctx context.Context, in GetServiceLastAccessedDetailsInput) (*ServiceLastAccessedDetails, error) {
 	var v validation
-	validateJobID(&v, in.JobID)
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
+	validateParams(&v, param{jobIDShape, requiredString(in.JobID)}, param{maxItemsShape, optionalInt(in.MaxItems)},
+		param{markerShape, optionalString(in.Marker)})
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	maxItems, marker := pageSize(in.MaxItems), deref(in.Marker)
 	j, err := e.lookupJob(in.JobID, JobKindServiceLastAccessed, in.Caller)
 	if err != nil {
 		return nil, err
@@ -273,15 +262,15 @@ func (e *Engine) GetServiceLastAccessedDetails(ctx context.Context, in GetServic
 	out := &ServiceLastAccessedDetails{JobStatus: j.Status, JobType: j.JobType, JobCreationDate: j.Created,
 		JobCompletionDate: j.Completed, Error: j.Error, ServicesLastAccessed: []ServiceLastAccessed{}}
 	if j.Status != JobCompleted {
-		if in.Marker != "" {
-			return nil, errorf(CodeInvalidInput, "The marker %q was not issued for this report.", truncateForMessage(in.Marker))
+		if marker != "" {
+			return nil, errorf(CodeInvalidInput, "The marker %q was not issued for this report.", truncateForMessage(marker))
 		}
 		return out, nil
 	}
 	n := len(j.ServicesLastAccessed)
 	start := 0
-	if in.Marker != "" {
-		if start, err = e.parseMarker(in.Marker, markerScopeServices, j.ID, "", n); err != nil {
+	if marker != "" {
+		if start, err = e.parseMarker(marker, markerScopeServices, j.ID, "", n); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"regexp"
+
 	"sort"
 )
 
@@ -35,21 +35,8 @@ type GetServiceLastAccessedDetailsWithEntitiesInput struct {
 	JobID            string
 	ServiceNamespace string
 	MaxItems         *int
-	Marker           string
+	Marker           *string
 	Caller           string
-}
-
-var serviceNamespacePattern = regexp.MustCompile(`^[\w-]*$`)
-
-// validateServiceNamespace checks the API's serviceNamespaceType: 1–64
-// characters of [\w-].
-func validateServiceNamespace(v *validation, member, ns string) {
-	switch {
-	case len(ns) > 64:
-		v.add(truncateForMessage(ns), member, "Member must have length less than or equal to 64")
-	case !serviceNamespacePattern.MatchString(ns):
-		v.add(ns, member, `Member must satisfy regular expression pattern: [\w-]*`)
-	}
 }
 
 // GetServiceLastAccessedDetailsWithEntities returns the job's status and
@@ -58,15 +45,12 @@ func validateServiceNamespace(v *validation, member, ns string) {
 // ties by ARN.
 func (e *Engine) GetServiceLastAccessedDetailsWithEntities(ctx context.Context, in GetServiceLastAccessedDetailsWithEntitiesInput) (*ServiceLastAccessedEntities, error) {
 	var v validation
-	validateJobID(&v, in.JobID)
-	if validateRequired(&v, "serviceNamespace", in.ServiceNamespace) {
-		validateServiceNamespace(&v, "serviceNamespace", in.ServiceNamespace)
-	}
-	maxItems := resolveMaxItems(&v, in.MaxItems)
-	validateMarker(&v, in.Marker)
+	validateParams(&v, param{jobIDShape, requiredString(in.JobID)}, param{namespaceShape, requiredString(in.ServiceNamespace)},
+		param{maxItemsShape, optionalInt(in.MaxItems)}, param{markerShape, optionalString(in.Marker)})
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	maxItems, marker := pageSize(in.MaxItems), deref(in.Marker)
 	j, err := e.lookupJob(in.JobID, JobKindServiceLastAccessed, in.Caller)
 	if err != nil {
 		return nil, err
@@ -74,8 +58,8 @@ func (e *Engine) GetServiceLastAccessedDetailsWithEntities(ctx context.Context, 
 	out := &ServiceLastAccessedEntities{JobStatus: j.Status, JobCreationDate: j.Created, JobCompletionDate: j.Completed,
 		Error: j.Error, EntityDetailsList: []EntityDetails{}}
 	if j.Status != JobCompleted {
-		if in.Marker != "" {
-			return nil, errorf(CodeInvalidInput, "The marker %q was not issued for this report and service.", truncateForMessage(in.Marker))
+		if marker != "" {
+			return nil, errorf(CodeInvalidInput, "The marker %q was not issued for this report and service.", truncateForMessage(marker))
 		}
 		return out, nil
 	}
@@ -85,8 +69,8 @@ func (e *Engine) GetServiceLastAccessedDetailsWithEntities(ctx context.Context, 
 	}
 	n := len(list)
 	start := 0
-	if in.Marker != "" {
-		if start, err = e.parseMarker(in.Marker, markerScopeEntities, j.ID, in.ServiceNamespace, n); err != nil {
+	if marker != "" {
+		if start, err = e.parseMarker(marker, markerScopeEntities, j.ID, in.ServiceNamespace, n); err != nil {
 			return nil, err
 		}
 	}

@@ -444,7 +444,7 @@ func TestServiceReportsMatchOracle(t *testing.T) {
 				for _, arn := range arns {
 					sub := subjects[arn]
 					for _, g := range []string{engine.GranularityServiceLevel, engine.GranularityActionLevel} {
-						id, err := te.eng.GenerateServiceLastAccessedDetails(context.Background(), engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: g})
+						id, err := te.eng.GenerateServiceLastAccessedDetails(context.Background(), engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: engine.OptionalString(g)})
 						if err != nil {
 							t.Fatalf("%s: generate %s: %v", label, arn, err)
 						}

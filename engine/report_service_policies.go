@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strings"
 )
 
@@ -38,7 +37,7 @@ type PoliciesGrantingServiceAccess struct {
 type ListPoliciesGrantingServiceAccessInput struct {
 	Arn               string
 	ServiceNamespaces []string
-	Marker            string
+	Marker            *string
 }
 
 // Constraints of the API's serviceNamespaceListType, and the page size:
@@ -55,26 +54,14 @@ const (
 // twice (to a user and its group) is listed once.
 func (e *Engine) ListPoliciesGrantingServiceAccess(ctx context.Context, in ListPoliciesGrantingServiceAccessInput) (*PoliciesGrantingServiceAccess, error) {
 	var v validation
-	validateARN(&v, "arn", in.Arn)
-	switch n := len(in.ServiceNamespaces); {
-	case n < 1:
-		v.add("[]", "serviceNamespaces", "Member must have length greater than or equal to 1")
-	case n > maxServiceNamespaces:
-		v.add(truncateForMessage("["+strings.Join(in.ServiceNamespaces, ", ")+"]"), "serviceNamespaces", "Member must have length less than or equal to 200")
-	default:
-		for i, ns := range in.ServiceNamespaces {
-			member := fmt.Sprintf("serviceNamespaces.%d.member", i+1)
-			if ns == "" {
-				v.add(ns, member, "Member must have length greater than or equal to 1")
-				continue
-			}
-			validateServiceNamespace(&v, member, ns)
-		}
-	}
-	validateMarker(&v, in.Marker)
+	// An absent list is reported as an empty one ('[]'), as the API's
+	// frontends cannot send a null list.
+	validateParams(&v, param{listArnShape, requiredString(in.Arn)}, param{namespacesShape, in.ServiceNamespaces},
+		param{markerShape, optionalString(in.Marker)})
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	marker := deref(in.Marker)
 	a, err := parseEntityARN(in.Arn, arnUser, arnGroup, arnRole)
 	if err != nil {
 		return nil, err
@@ -100,8 +87,8 @@ func (e *Engine) ListPoliciesGrantingServiceAccess(ctx context.Context, in ListP
 	n := len(in.ServiceNamespaces)
 	listKey := strings.Join(in.ServiceNamespaces, ",")
 	start := 0
-	if in.Marker != "" {
-		if start, err = e.parseMarker(in.Marker, markerScopePolicies, in.Arn, listKey, n); err != nil {
+	if marker != "" {
+		if start, err = e.parseMarker(marker, markerScopePolicies, in.Arn, listKey, n); err != nil {
 			return nil, err
 		}
 	}

@@ -276,12 +276,12 @@ func TestServiceLastAccessedPaging(t *testing.T) {
 		{id, page.Marker[:len(page.Marker)-2] + "AA"},
 		{id, "not-a-marker"},
 	} {
-		_, err := te.eng.GetServiceLastAccessedDetails(ctx, engine.GetServiceLastAccessedDetailsInput{JobID: tc.id, Marker: tc.marker})
+		_, err := te.eng.GetServiceLastAccessedDetails(ctx, engine.GetServiceLastAccessedDetailsInput{JobID: tc.id, Marker: engine.OptionalString(tc.marker)})
 		if errCode(err) != engine.CodeInvalidInput {
 			t.Errorf("marker %q on %s: %v", tc.marker, tc.id, err)
 		}
 	}
-	ent, err := te.eng.GetServiceLastAccessedDetailsWithEntities(ctx, engine.GetServiceLastAccessedDetailsWithEntitiesInput{JobID: id, ServiceNamespace: "s3", Marker: page.Marker})
+	ent, err := te.eng.GetServiceLastAccessedDetailsWithEntities(ctx, engine.GetServiceLastAccessedDetailsWithEntitiesInput{JobID: id, ServiceNamespace: "s3", Marker: engine.OptionalString(page.Marker)})
 	if errCode(err) != engine.CodeInvalidInput {
 		t.Errorf("services marker accepted by the entity list: %+v %v", ent, err)
 	}
@@ -304,7 +304,7 @@ func TestServiceLastAccessedParameters(t *testing.T) {
 	te, b := newScenarioEnv(t)
 	ctx := context.Background()
 	gen := func(arn, granularity string) error {
-		_, err := te.eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: granularity})
+		_, err := te.eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{Arn: arn, Granularity: engine.OptionalString(granularity)})
 		return err
 	}
 	cases := []struct {
@@ -400,11 +400,11 @@ func TestListPoliciesGrantingServiceAccess(t *testing.T) {
 	if err != nil || !page.IsTruncated || len(page.PoliciesGrantingServiceAccess) != 100 {
 		t.Fatalf("first page: %v %d", err, len(page.PoliciesGrantingServiceAccess))
 	}
-	next, err := te.eng.ListPoliciesGrantingServiceAccess(ctx, engine.ListPoliciesGrantingServiceAccessInput{Arn: b.userARN("bob", "/eng/"), ServiceNamespaces: ns, Marker: page.Marker})
+	next, err := te.eng.ListPoliciesGrantingServiceAccess(ctx, engine.ListPoliciesGrantingServiceAccessInput{Arn: b.userARN("bob", "/eng/"), ServiceNamespaces: ns, Marker: engine.OptionalString(page.Marker)})
 	if err != nil || next.IsTruncated || len(next.PoliciesGrantingServiceAccess) != 100 || next.PoliciesGrantingServiceAccess[0].ServiceNamespace != "s3" {
 		t.Fatalf("second page: %v %+v", err, next)
 	}
-	if _, err := te.eng.ListPoliciesGrantingServiceAccess(ctx, engine.ListPoliciesGrantingServiceAccessInput{Arn: b.userARN("alice", ""), ServiceNamespaces: ns, Marker: page.Marker}); errCode(err) != engine.CodeInvalidInput {
+	if _, err := te.eng.ListPoliciesGrantingServiceAccess(ctx, engine.ListPoliciesGrantingServiceAccessInput{Arn: b.userARN("alice", ""), ServiceNamespaces: ns, Marker: engine.OptionalString(page.Marker)}); errCode(err) != engine.CodeInvalidInput {
 		t.Fatalf("marker for another identity: %v", err)
 	}
 }
@@ -444,7 +444,7 @@ func TestServiceLastAccessedAsOfThePast(t *testing.T) {
 func TestServiceLastAccessedJobsPersist(t *testing.T) {
 	te, b := newScenarioEnv(t)
 	ctx := context.Background()
-	id, err := te.eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{Arn: b.groupARN("devs"), Granularity: engine.GranularityActionLevel})
+	id, err := te.eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{Arn: b.groupARN("devs"), Granularity: engine.OptionalString(engine.GranularityActionLevel)})
 	if err != nil {
 		t.Fatal(err)
 	}

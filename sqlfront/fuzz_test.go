@@ -79,7 +79,7 @@ func newFuzzFrontend(tb testing.TB) *fuzzFrontend {
 	svcJob := "00000000-0000-4000-8000-000000000000"
 	if _, err := eng.ImportAuthorizationDetails(read("testdata", "iam", "authorization-details.json")); err == nil {
 		id, err := eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{
-			Arn: fixtureUserARN, Granularity: "ACTION_LEVEL", Caller: adminUser})
+			Arn: fixtureUserARN, Granularity: engine.String("ACTION_LEVEL"), Caller: adminUser})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func (ff *fuzzFrontend) call(t *testing.T, ov fuzzOverload, user string, params 
 	ctx := sql.NewContext(context.Background(), sql.WithSession(sess))
 	in := []reflect.Value{reflect.ValueOf(ctx)}
 	for _, s := range params[:ov.n] {
-		in = append(in, reflect.ValueOf(ff.subst.Replace(s)))
+		in = append(in, reflect.ValueOf([]byte(ff.subst.Replace(s))))
 	}
 	out := reflect.ValueOf(ov.d.Function).Call(in)
 	if errV := out[1].Interface(); errV != nil {

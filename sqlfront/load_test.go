@@ -756,7 +756,7 @@ func matchesSome[T any](want []T, lo, hi int64, eq func(T) bool) bool {
 func oracleReport(t *testing.T, eng *engine.Engine, p reportPath) string {
 	ctx := context.Background()
 	id, err := eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{
-		EntityPath: p.path, OrganizationsPolicyID: p.policy, Caller: loadAdmin})
+		EntityPath: p.path, OrganizationsPolicyID: engine.OptionalString(p.policy), Caller: loadAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}

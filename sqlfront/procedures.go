@@ -14,12 +14,13 @@ import (
 // accepted parameter count (go-mysql-server overloads external procedures
 // by count).
 //
-// Every parameter reaches the body as text: go-mysql-server hands a SQL
-// NULL to a Go procedure as the zero value of its parameter type, and
-// only for text is the zero value ("") no valid value of its own. So
-// NULL, ” and a left-out parameter all mean "not given", while
-// max_items 0 stays 0 (a ValidationError, as AWS has it); args parses
-// numbers itself.
+// Every parameter reaches the body as bytes: go-mysql-server hands a SQL
+// NULL to a Go procedure as the zero value of its parameter type, and a
+// []byte is the one type whose zero value (nil) differs from every value
+// a client can send (” arrives as an empty, non-nil slice). So NULL and
+// a left-out parameter mean "not given", while ” is a value the engine
+// validates like any other (SPEC §4.3), and max_items 0 stays 0; args
+// parses numbers itself.
 type procedure struct {
 	name     string
 	params   []string // SQL parameter names, as the API names its members
@@ -31,28 +32,48 @@ type procedure struct {
 	run    func(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error)
 }
 
-// args are a call's parameters, "" where NULL or left out.
-type args []string
+// args are a call's parameters, nil where NULL or left out.
+type args []*string
 
+// str is a required parameter's value, "" when not given (the engine
+// reports an empty required member as null).
 func (a args) str(i int) string {
-	if i < len(a) {
-		return a[i]
+	if p := a.opt(i); p != nil {
+		return *p
 	}
 	return ""
 }
 
+// opt is an optional parameter: nil when NULL or left out.
+func (a args) opt(i int) *string {
+	if i < len(a) {
+		return a[i]
+	}
+	return nil
+}
+
 // optionalInt reads an integer parameter; nil when not given. A value
-// that is no integer is a ValidationError naming the API member.
+// that is no integer (” included) is a ValidationError naming the API
+// member.
 func (a args) optionalInt(i int, member string) (*int, error) {
-	s := strings.TrimSpace(a.str(i))
-	if s == "" {
+	p := a.opt(i)
+	if p == nil {
 		return nil, nil
 	}
-	n, err := strconv.Atoi(s)
+	n, err := strconv.Atoi(strings.TrimSpace(*p))
 	if err != nil {
-		return nil, validationError(a.str(i), member, "Member must be an integer")
+		return nil, validationError(*p, member, "Member must be an integer")
 	}
 	return &n, nil
+}
+
+// param converts one procedure argument: nil (NULL) stays nil.
+func param(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
 }
 
 // procedureSet holds the registered procedures.
@@ -144,26 +165,28 @@ func (f *frontend) body(p *procedure) func(*sql.Context, args) (sql.RowIter, err
 }
 
 // procedureFunc is the Go function go-mysql-server calls for an overload
-// with n text parameters.
+// with n parameters.
 func procedureFunc(n int, body func(*sql.Context, args) (sql.RowIter, error)) any {
 	switch n {
 	case 0:
 		return func(ctx *sql.Context) (sql.RowIter, error) { return body(ctx, nil) }
 	case 1:
-		return func(ctx *sql.Context, a0 string) (sql.RowIter, error) { return body(ctx, args{a0}) }
+		return func(ctx *sql.Context, a0 []byte) (sql.RowIter, error) { return body(ctx, args{param(a0)}) }
 	case 2:
-		return func(ctx *sql.Context, a0, a1 string) (sql.RowIter, error) { return body(ctx, args{a0, a1}) }
+		return func(ctx *sql.Context, a0, a1 []byte) (sql.RowIter, error) {
+			return body(ctx, args{param(a0), param(a1)})
+		}
 	case 3:
-		return func(ctx *sql.Context, a0, a1, a2 string) (sql.RowIter, error) {
-			return body(ctx, args{a0, a1, a2})
+		return func(ctx *sql.Context, a0, a1, a2 []byte) (sql.RowIter, error) {
+			return body(ctx, args{param(a0), param(a1), param(a2)})
 		}
 	case 4:
-		return func(ctx *sql.Context, a0, a1, a2, a3 string) (sql.RowIter, error) {
-			return body(ctx, args{a0, a1, a2, a3})
+		return func(ctx *sql.Context, a0, a1, a2, a3 []byte) (sql.RowIter, error) {
+			return body(ctx, args{param(a0), param(a1), param(a2), param(a3)})
 		}
 	case 5:
-		return func(ctx *sql.Context, a0, a1, a2, a3, a4 string) (sql.RowIter, error) {
-			return body(ctx, args{a0, a1, a2, a3, a4})
+		return func(ctx *sql.Context, a0, a1, a2, a3, a4 []byte) (sql.RowIter, error) {
+			return body(ctx, args{param(a0), param(a1), param(a2), param(a3), param(a4)})
 		}
 	}
 	panic(fmt.Sprintf("sqlfront: procedures take at most 5 parameters, not %d", n))

@@ -29,7 +29,7 @@ func iamReportProcedures() []*procedure {
 			run: func(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
 				id, err := f.eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{
 					Arn:         a.str(0),
-					Granularity: a.str(1),
+					Granularity: a.opt(1),
 					Caller:      caller(ctx),
 				})
 				if err != nil {
@@ -60,7 +60,7 @@ func iamReportProcedures() []*procedure {
 				out, err := f.eng.GetServiceLastAccessedDetails(ctx, engine.GetServiceLastAccessedDetailsInput{
 					JobID:    a.str(0),
 					MaxItems: maxItems,
-					Marker:   a.str(2),
+					Marker:   a.opt(2),
 					Caller:   caller(ctx),
 				})
 				if err != nil {
@@ -104,7 +104,7 @@ func iamReportProcedures() []*procedure {
 					JobID:            a.str(0),
 					ServiceNamespace: a.str(1),
 					MaxItems:         maxItems,
-					Marker:           a.str(3),
+					Marker:           a.opt(3),
 					Caller:           caller(ctx),
 				})
 				if err != nil {
@@ -185,7 +185,7 @@ func listPoliciesGranting(ctx *sql.Context, f *frontend, a args) ([]sql.Row, err
 	out, err := f.eng.ListPoliciesGrantingServiceAccess(ctx, engine.ListPoliciesGrantingServiceAccessInput{
 		Arn:               a.str(0),
 		ServiceNamespaces: splitNamespaces(a.str(1)),
-		Marker:            a.str(2),
+		Marker:            a.opt(2),
 	})
 	if err != nil {
 		return nil, err

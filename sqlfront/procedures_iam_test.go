@@ -97,7 +97,7 @@ func TestIAMProcedures(t *testing.T) {
 				{"CALL list_policies_granting_service_access(?, ?, NULL)", "policies-alice.json", []any{iamAlice, " s3 , iam,lambda "}},
 				{"CALL list_policies_granting_service_access('" + iamAlice + "', 's3,iam,lambda')", "policies-alice.json", nil},
 				{"CALL list_policies_granting_service_access(?, ?, ?)", "policies-carol.json", []any{iamCarol, "sns,iam", nil}},
-				{"CALL list_policies_granting_service_access('" + iamCarol + "', 'sns,iam', '')", "policies-carol.json", nil},
+				{"CALL list_policies_granting_service_access('" + iamCarol + "', 'sns,iam', NULL)", "policies-carol.json", nil},
 			} {
 				if got, want := queryRows(t, db, c.query, c.args...), expectedPolicyRows(t, c.golden); !reflect.DeepEqual(got, want) {
 					t.Errorf("%s %v:\n got %q\nwant %q", c.query, c.args, got, want)
@@ -122,7 +122,6 @@ func TestIAMProcedureParameters(t *testing.T) {
 		{"CALL generate_service_last_accessed_details(?)", []any{iamBob}, "SERVICE_LEVEL"},
 		{"CALL generate_service_last_accessed_details(?, NULL)", []any{iamBob}, "SERVICE_LEVEL"},
 		{"CALL generate_service_last_accessed_details(?, ?)", []any{iamBob, nil}, "SERVICE_LEVEL"},
-		{"CALL generate_service_last_accessed_details(?, '')", []any{iamBob}, "SERVICE_LEVEL"},
 		{"CALL generate_service_last_accessed_details(?, 'SERVICE_LEVEL')", []any{iamBob}, "SERVICE_LEVEL"},
 		{"CALL generate_service_last_accessed_details('" + iamBob + "', 'ACTION_LEVEL')", nil, "ACTION_LEVEL"},
 		{"CALL lastaccess.generate_service_last_accessed_details(?, ?)", []any{iamBob, "ACTION_LEVEL"}, "ACTION_LEVEL"},
@@ -153,7 +152,7 @@ func TestIAMProcedureParameters(t *testing.T) {
 		{"CALL get_service_last_accessed_details(?, NULL, NULL)", []any{alice}},
 		{"CALL get_service_last_accessed_details(?, ?, ?)", []any{alice, nil, nil}},
 		{"CALL get_service_last_accessed_details(?, 100)", []any{alice}},
-		{"CALL get_service_last_accessed_details(?, '100', '')", []any{alice}},
+		{"CALL get_service_last_accessed_details(?, '100', NULL)", []any{alice}},
 		{"CALL get_service_last_accessed_details(?, ?, NULL)", []any{alice, 100}},
 		{"CALL lastaccess.get_service_last_accessed_details(?)", []any{alice}},
 	} {
@@ -216,7 +215,7 @@ func TestIAMProcedureParameters(t *testing.T) {
 	}{
 		{"CALL get_service_last_accessed_details_with_entities(?, ?, NULL)", []any{app, "s3"}},
 		{"CALL get_service_last_accessed_details_with_entities(?, ?, ?, ?)", []any{app, "s3", nil, nil}},
-		{"CALL get_service_last_accessed_details_with_entities(?, ?, '100', '')", []any{app, "s3"}},
+		{"CALL get_service_last_accessed_details_with_entities(?, ?, '100', NULL)", []any{app, "s3"}},
 	} {
 		if p := getEntityPage(t, db, c.query, c.args...); !reflect.DeepEqual(p, all) {
 			t.Errorf("%s %v: %+v, want %+v", c.query, c.args, p, all)

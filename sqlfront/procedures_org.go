@@ -23,7 +23,7 @@ func orgReportProcedures() []*procedure {
 			run: func(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
 				id, err := f.eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{
 					EntityPath:            a.str(0),
-					OrganizationsPolicyID: a.str(1),
+					OrganizationsPolicyID: a.opt(1),
 					Caller:                caller(ctx),
 				})
 				if err != nil {
@@ -55,8 +55,8 @@ func orgReportProcedures() []*procedure {
 				out, err := f.eng.GetOrganizationsAccessReport(ctx, engine.GetOrganizationsAccessReportInput{
 					JobID:    a.str(0),
 					MaxItems: maxItems,
-					Marker:   a.str(2),
-					SortKey:  a.str(3),
+					Marker:   a.opt(2),
+					SortKey:  a.opt(3),
 					Caller:   caller(ctx),
 				})
 				if err != nil {

@@ -539,3 +539,17 @@ func (b badgerLogger) Warningf(f string, a ...any) {
 }
 func (badgerLogger) Infof(string, ...any)  {}
 func (badgerLogger) Debugf(string, ...any) {}
+
+// Exists reports whether dir holds a data directory (its state database),
+// without creating anything: read-only commands refuse a directory that
+// does not, so a typo in --data leaves no empty directory behind.
+func Exists(dir string) (bool, error) {
+	info, err := os.Stat(filepath.Join(dir, dbDir))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("storage: %w", err)
+	}
+	return info.IsDir(), nil
+}

@@ -182,7 +182,9 @@ func TestLockedDataDirectory(t *testing.T) {
 }
 
 func TestCatalogList(t *testing.T) {
-	out := cli{t, filepath.Join(t.TempDir(), "d")}.ok("catalog", "list")
+	c := cli{t, filepath.Join(t.TempDir(), "d")}
+	c.ok("org", "import", repoPath("testdata", "aws-sample", "org.json"))
+	out := c.ok("catalog", "list")
 	var entries []struct{ ServiceNamespace, ServiceName string }
 	if err := json.Unmarshal([]byte(out), &entries); err != nil {
 		t.Fatal(err)
@@ -220,8 +222,11 @@ func TestCatalogListUnknown(t *testing.T) {
 		record("5", "s3.amazonaws.com", "2026-10-02T00:00:00Z"),
 	}, "\n")), 0o644)
 	c := cli{t, filepath.Join(dir, "d")}
+	// A data directory without events (a read-only command refuses one
+	// that does not exist: TestNoSurprisesOnATypo).
+	c.ok("org", "import", repoPath("testdata", "aws-sample", "org.json"))
 	if out := c.ok("catalog", "list", "--unknown"); strings.TrimSpace(out) != "[]" {
-		t.Fatalf("empty data directory: %q", out)
+		t.Fatalf("data directory without events: %q", out)
 	}
 	sum := c.ok("ingest", "--no-progress", file)
 	if !strings.Contains(sum, "frobnicator.amazonaws.com") || !strings.Contains(sum, "api.widgets.example.com") || strings.Contains(sum, "rdsdata") {

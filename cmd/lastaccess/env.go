@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"lastaccess/engine"
 	"lastaccess/storage"
@@ -24,6 +24,17 @@ type env struct {
 	clock   engine.Clock
 	// syncWrites makes every commit fsync (serve --sync-writes).
 	syncWrites bool
+
+	// output holds --output, --query and --color; noPaginate is accepted
+	// as the AWS CLI accepts it (these operations have no paginator).
+	output     outputOptions
+	noPaginate bool
+	// command is the command running; title names its output (the table
+	// formatter's title: the API operation, as the AWS CLI's).
+	command *command
+	title   string
+	// showVersion is --version before the command.
+	showVersion bool
 }
 
 // parseGlobal reads the global flags that precede the command.
@@ -31,18 +42,26 @@ func (env *env) parseGlobal(args []string) ([]string, error) {
 	fs := flag.NewFlagSet("lastaccess", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	env.registerGlobal(fs)
+	fs.BoolVar(&env.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, &helpRequest{}
+		}
 		return nil, usageErrorf("%v", err)
 	}
 	return fs.Args(), nil
 }
 
-// registerGlobal adds --data and --now to a flag set, so they may also
+// registerGlobal adds the global options to a flag set, so they may also
 // follow the command, as the AWS CLI allows for its global options.
 func (env *env) registerGlobal(fs *flag.FlagSet) {
 	if fs.Lookup("data") == nil {
 		fs.StringVar(&env.dataDir, "data", env.dataDir, "data directory")
 		fs.StringVar(&env.now, "now", env.now, "fixed clock, RFC 3339")
+		fs.StringVar(&env.output.format, "output", env.output.format, "json, text, table or yaml")
+		fs.StringVar(&env.output.query, "query", env.output.query, "JMESPath expression")
+		fs.StringVar(&env.output.color, "color", env.output.color, "on, off or auto")
+		fs.BoolVar(&env.noPaginate, "no-paginate", env.noPaginate, "accepted; these operations have no paginator")
 	}
 }
 
@@ -60,6 +79,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, &helpRequest{fs}
+			}
 			return nil, usageErrorf("%s: %v", fs.Name(), err)
 		}
 		args = fs.Args()
@@ -111,10 +133,23 @@ func (env *env) openEngine(owner string, opts engine.Options) (*engine.Engine, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := env.output.validate(); err != nil {
+		return nil, nil, nil, err
+	}
+	dir := env.resolveDataDir()
+	if env.command != nil && env.command.needData {
+		exists, err := storage.Exists(dir)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if !exists {
+			return nil, nil, nil, &noDataError{dir: dir, command: env.command.path}
+		}
+	}
 	sopts := storage.DefaultOptions()
 	sopts.Owner = owner
 	sopts.SyncWrites = env.syncWrites
-	st, err := storage.Open(env.resolveDataDir(), sopts)
+	st, err := storage.Open(dir, sopts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -137,12 +172,34 @@ func (env *env) openEngine(owner string, opts engine.Options) (*engine.Engine, *
 	return eng, st, closeAll, nil
 }
 
-// printJSON writes v indented like the AWS CLI's JSON output.
+// printJSON writes a response as the AWS CLI would: JSON indented by 4
+// by default, or per --output and --query.
 func (env *env) printJSON(v any) error {
-	enc := json.NewEncoder(env.stdout)
-	enc.SetIndent("", "    ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := env.output.validate(); err != nil {
+		return err
+	}
+	title := env.title
+	if title == "" && env.command != nil {
+		title = camelCase(env.command.path)
+	}
+	return writeOutput(env.stdout, v, title, env.output, isTerminal(env.stdout))
+}
+
+// camelCase names a command's output: "catalog list" → "CatalogList".
+func camelCase(path string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(path, func(r rune) bool { return r == ' ' || r == '-' }) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}
+
+func isTerminal(f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // commandLine describes this process for the data directory's owner file.
@@ -150,4 +207,9 @@ func commandLine(args ...string) string {
 	return "lastaccess " + strings.Join(args, " ")
 }
 
-var _ = fmt.Sprintf
+// flagGiven reports whether the flag was on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}

@@ -42,6 +42,14 @@ func inOperation(op string, err error) error {
 	return &operationError{op: op, err: err}
 }
 
+// noDataError: a read-only command was given a data directory that holds
+// no data (a typo in --data, most often). Nothing is created.
+type noDataError struct{ dir, command string }
+
+func (e *noDataError) Error() string {
+	return fmt.Sprintf("no lastaccess data directory at %s (nothing was created there). `lastaccess org import FILE`, `lastaccess iam import FILE...` or `lastaccess ingest PATH...` creates one; name another with --data DIR or $LASTACCESS_DATA", e.dir)
+}
+
 // partialError: the command did its work but some input was bad; the
 // details were already printed.
 type partialError struct{ msg string }
@@ -57,7 +65,15 @@ func (env *env) fail(err error) int {
 	var oe *operationError
 	var ue *usageError
 	var pe *partialError
+	var pv *paramValidationError
+	var pp *parameterParseError
 	switch {
+	case errors.As(err, &pv):
+		fmt.Fprintf(env.stderr, "\n%s\n", pv.Error())
+		return exitUsage
+	case errors.As(err, &pp):
+		fmt.Fprintf(env.stderr, "\n%s\n", pp.msg)
+		return exitUsage
 	case errors.As(err, &ae):
 		op := "the"
 		if errors.As(err, &oe) {
@@ -66,7 +82,12 @@ func (env *env) fail(err error) int {
 		fmt.Fprintf(env.stderr, "\nAn error occurred (%s) when calling the %s operation: %s\n", ae.Code, op, ae.Message)
 		return exitService
 	case errors.As(err, &ue):
-		fmt.Fprintf(env.stderr, "lastaccess: %s\n\n%s", ue.msg, usage)
+		fmt.Fprintf(env.stderr, "lastaccess: error: %s\n", ue.msg)
+		if env.command != nil {
+			fmt.Fprintf(env.stderr, "Run `lastaccess help %s` for its flags and an example.\n", env.command.path)
+		} else {
+			fmt.Fprintf(env.stderr, "Run `lastaccess help` for the commands.\n")
+		}
 		return exitUsage
 	case errors.As(err, &pe):
 		fmt.Fprintf(env.stderr, "lastaccess: %s\n", pe.msg)

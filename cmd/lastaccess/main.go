@@ -6,7 +6,7 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"os/signal"
 	"runtime"
@@ -71,60 +71,37 @@ func startProfiles() func() {
 	}
 }
 
-const usage = `usage: lastaccess [--data DIR] [--now RFC3339] COMMAND
-
-commands:
-  serve [--listen 127.0.0.1:3306] [--user U --password P] [--readonly-user U --readonly-password P]
-        [--insecure-no-password] [--report-owner-only] [--log-statements] [--print-examples]
-        [--sync-writes] [--shutdown-timeout 30s]
-        [--aws-listen 127.0.0.1:4566 [--aws-credentials FILE] [--aws-allow-unsigned]]
-  org import FILE | org import --aws-cli DIR
-  ingest [--server HOST:PORT] [--no-progress] PATH... | -
-  rebuild
-  check
-  catalog list | catalog import FILE
-  iam generate-organizations-access-report --entity-path P [--organizations-policy-id ID]
-  iam get-organizations-access-report --job-id ID [--max-items N] [--marker M] [--sort-key K]
-  iam import FILE...
-  iam generate-service-last-accessed-details --arn ARN [--granularity G]
-  iam get-service-last-accessed-details --job-id ID [--max-items N] [--marker M]
-  iam get-service-last-accessed-details-with-entities --job-id ID --service-namespace NS [--max-items N] [--marker M]
-  iam list-policies-granting-service-access --arn ARN --service-namespaces NS... [--marker M]
-
---data defaults to $LASTACCESS_DATA, else ./lastaccess-data; --now (or
-$LASTACCESS_NOW) fixes the clock for reproducible reports.
-`
-
 // run is main without the process: tests call it directly.
 func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr *os.File) int {
 	env := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	rest, err := env.parseGlobal(args)
-	if err != nil {
+	var hr *helpRequest
+	switch {
+	case errors.As(err, &hr):
+		writeOverview(stdout, commandTable())
+		return 0
+	case err != nil:
 		return env.fail(err)
-	}
-	if len(rest) == 0 {
-		fmt.Fprint(stderr, usage)
+	case env.showVersion:
+		return env.fail(runVersion(ctx, env, nil))
+	case len(rest) == 0:
+		writeOverview(stderr, commandTable())
 		return exitUsage
 	}
-	cmd, rest := rest[0], rest[1:]
-	switch cmd {
-	case "serve":
-		return env.fail(runServe(ctx, env, rest))
-	case "org":
-		return env.fail(runOrg(ctx, env, rest))
-	case "ingest":
-		return env.fail(runIngest(ctx, env, rest))
-	case "rebuild":
-		return env.fail(runRebuild(ctx, env, rest))
-	case "check":
-		return env.fail(runCheck(ctx, env, rest))
-	case "catalog":
-		return env.fail(runCatalog(ctx, env, rest))
-	case "iam":
-		return env.fail(runIAM(ctx, env, rest))
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	cmds := commandTable()
+	c, cargs := findCommand(cmds, rest)
+	if c == nil {
+		return env.fail(unknownCommand(cmds, rest))
+	}
+	env.command = c
+	err = c.run(ctx, env, cargs)
+	if errors.As(err, &hr) {
+		fs := hr.fs
+		if fs == nil {
+			fs = commandFlags(ctx, env, c)
+		}
+		writeCommandHelp(stdout, c, fs)
 		return 0
 	}
-	return env.fail(usageErrorf("unknown command %q", cmd))
+	return env.fail(err)
 }

@@ -146,6 +146,9 @@ func runServe(ctx context.Context, env *env, args []string) error {
 			printAWSExamples(env.stdout, api, eng.Organization())
 		}
 	}
+	if !holdsData(ctx, eng) {
+		logger.Warn("no data yet: no organization and no events are stored; load an organization with CALL import_organization(...) or `lastaccess org import FILE`, events with CALL ingest_events(...) or `lastaccess ingest --server "+addr+" PATH...`", "data", env.resolveDataDir())
+	}
 	logger.Info("serving", "listen", addr, "database", sqlfront.DatabaseName, "user", c.user,
 		"readonly_user", c.readOnlyUser, "data", env.resolveDataDir(), "sync_writes", st.SyncWrites())
 	if c.password == "" {
@@ -226,4 +229,15 @@ func exampleStatements(rootPath string) []string {
 		"CALL get_organizations_access_report(@job, 5, NULL, 'LAST_AUTHENTICATED_TIME_DESCENDING');",
 		"SELECT ServiceNamespace, Region, LastAuthenticatedTime, TotalAuthenticatedEntities FROM organizations_access_details WHERE JobId = @job AND TotalAuthenticatedEntities > 0 ORDER BY ServiceNamespace LIMIT 10;",
 	}
+}
+
+// holdsData reports whether an organization or any event is stored; the
+// server says so in its log when neither is.
+func holdsData(ctx context.Context, eng *engine.Engine) bool {
+	if eng.Organization() != nil {
+		return true
+	}
+	errFound := errors.New("found")
+	err := eng.ScanEvents(ctx, engine.EventFilter{}, func(*engine.Event, string) error { return errFound })
+	return err != nil
 }

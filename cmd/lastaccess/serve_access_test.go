@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -31,8 +33,11 @@ func TestServeDefaultListenIsLoopback(t *testing.T) {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() || port != "3306" {
 		t.Fatalf("default --listen %q, want a loopback address on port 3306", c.listen)
 	}
-	if !strings.Contains(usage, "serve [--listen 127.0.0.1:3306]") {
-		t.Errorf("usage does not show the default listen address:\n%s", usage)
+	serve, _ := findCommand(commandTable(), []string{"serve"})
+	var help bytes.Buffer
+	writeCommandHelp(&help, serve, commandFlags(context.Background(), &env{}, serve))
+	if !strings.Contains(help.String(), "--listen VALUE") || !strings.Contains(help.String(), "(default 127.0.0.1:3306)") {
+		t.Errorf("help does not show the default listen address:\n%s", help.String())
 	}
 
 	// A real server without --listen.
