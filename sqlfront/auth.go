@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -28,7 +30,8 @@ type User struct {
 
 var errUnexpectedHandler = errors.New("sqlfront: go-mysql-server handed an unexpected mysql.Handler")
 
-// setupUsers installs the accounts, for any host. Admins are super users;
+// setupUsers installs the accounts, for any host. Admins are super users
+// without FILE;
 // a read-only user holds SELECT and EXECUTE on the lastaccess database,
 // and the data-changing procedures are admin-only (they need an explicit
 // grant, which no read-only user has).
@@ -39,13 +42,17 @@ func setupUsers(db *mysql_db.MySQLDb, users []User) {
 	ed := db.Editor()
 	defer ed.Close()
 	for _, u := range users {
-		if !u.ReadOnly {
-			db.AddEphemeralSuperUser(ed, u.Name, "%", u.Password)
-			continue
+		var privs mysql_db.PrivilegeSet
+		if u.ReadOnly {
+			privs = mysql_db.NewPrivilegeSet()
+			privs.AddDatabase(DatabaseName, sql.PrivilegeType_Select, sql.PrivilegeType_Execute)
+			privs.AddDatabase("information_schema", sql.PrivilegeType_Select)
+		} else {
+			// Everything but FILE: no account reads or writes the
+			// server's files (access_rule.go refuses them to all).
+			privs = mysql_db.NewPrivilegeSetWithAllPrivileges()
+			privs.RemoveGlobalStatic(sql.PrivilegeType_File)
 		}
-		privs := mysql_db.NewPrivilegeSet()
-		privs.AddDatabase(DatabaseName, sql.PrivilegeType_Select, sql.PrivilegeType_Execute)
-		privs.AddDatabase("information_schema", sql.PrivilegeType_Select)
 		ed.PutUser(&mysql_db.User{
 			User:                u.Name,
 			Host:                "%",
@@ -53,6 +60,7 @@ func setupUsers(db *mysql_db.MySQLDb, users []User) {
 			Plugin:              "mysql_native_password",
 			AuthString:          nativePasswordHash(u.Password),
 			PasswordLastChanged: time.Now().UTC(),
+			IsSuperUser:         !u.ReadOnly,
 			IsEphemeral:         true,
 		})
 	}
@@ -96,30 +104,90 @@ func validateUsers(users []User, allowEmptyPassword bool) error {
 	return nil
 }
 
-// unknownUsersDenied makes a login as an unknown user fail as MySQL fails
-// it, with ER_ACCESS_DENIED_ERROR, instead of vitess's "No authentication
-// methods available": every user is offered mysql_native_password, whose
-// password check then refuses the unknown one.
-type unknownUsersDenied struct{ mysql.AuthServer }
+// loginGuard is the listener's authentication server: go-mysql-server's
+// (the grant tables), with what MySQL does around a login.
+//
+//   - An unknown user fails as MySQL fails it, with ER_ACCESS_DENIED_ERROR,
+//     instead of vitess's "No authentication methods available": every
+//     user is offered mysql_native_password, whose password check then
+//     refuses the unknown one.
+//   - A failed login is logged with the client's address (vitess logs
+//     neither the address nor the reason).
+//   - Past max_connections only an admin may log in (the connection kept
+//     for it); anyone else gets error 1040.
+//   - A login ends the connection's handshake deadline (connect_timeout),
+//     and every client is served through COM_MULTI_QUERY, so that a CALL
+//     can end with the OK packet MySQL sends after a procedure's results
+//     (handler.ComMultiQuery); a client that did not ask for multiple
+//     statements still gets one statement per query.
+type loginGuard struct {
+	mysql.AuthServer
+	db  *mysql_db.MySQLDb
+	log *slog.Logger
+}
 
-func (a unknownUsersDenied) AuthMethods() []mysql.AuthMethod {
+func (a loginGuard) AuthMethods() []mysql.AuthMethod {
 	methods := a.AuthServer.AuthMethods()
 	out := make([]mysql.AuthMethod, len(methods))
 	for i, m := range methods {
-		out[i] = m
-		if m.Name() == mysql.MysqlNativePassword {
-			out[i] = anyUserMethod{m}
-		}
+		out[i] = guardedMethod{AuthMethod: m, g: a, anyUser: m.Name() == mysql.MysqlNativePassword}
 	}
 	return out
 }
 
-type anyUserMethod struct{ mysql.AuthMethod }
+type guardedMethod struct {
+	mysql.AuthMethod
+	g       loginGuard
+	anyUser bool
+}
 
-func (anyUserMethod) HandleUser(*mysql.Conn, string) bool { return true }
+func (m guardedMethod) HandleUser(c *mysql.Conn, user string) bool {
+	return m.anyUser || m.AuthMethod.HandleUser(c, user)
+}
 
-// listenerFactory builds the MySQL listener with unknownUsersDenied.
-func listenerFactory(cfg server.Config, lc mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
-	lc.AuthServer = unknownUsersDenied{lc.AuthServer}
-	return server.MySQLProtocolListenerFactory(cfg, lc, sel)
+func (m guardedMethod) HandleAuthPluginData(c *mysql.Conn, user string, serverData, clientData []byte, remote net.Addr) (mysql.Getter, error) {
+	client := ""
+	if remote != nil {
+		client = remote.String()
+	}
+	getter, err := m.AuthMethod.HandleAuthPluginData(c, user, serverData, clientData, remote)
+	if err != nil {
+		m.g.log.Warn("login failed", "user", truncateEcho(user), "client", client, "err", err)
+		return nil, err
+	}
+	gc := guardOf(c)
+	if gc != nil && gc.l.open.Load() > globalInt(varMaxConnections, DefaultMaxConnections) && !m.g.isSuper(getter) {
+		gc.l.count(func(s *GuardStats) { s.TooManyConnections++ })
+		m.g.log.Info("login refused: max_connections reached", "user", user, "client", client)
+		return nil, errTooManyConnections
+	}
+	if gc != nil {
+		gc.loginDone()
+		c.Capabilities |= mysql.CapabilityClientMultiStatements
+	}
+	return getter, nil
+}
+
+// isSuper says whether the account that logged in is an admin.
+func (a loginGuard) isSuper(getter mysql.Getter) bool {
+	u, ok := getter.(sql.MysqlConnectionUser)
+	if !ok {
+		return false
+	}
+	rd := a.db.Reader()
+	defer rd.Close()
+	user := a.db.GetUser(rd, u.User, u.Host, false)
+	return user != nil && user.PrivilegeSet.Has(sql.PrivilegeType_Super)
+}
+
+// capClientInteractive is CLIENT_INTERACTIVE, which vitess does not
+// name (nor keep: the guard reads it from the handshake).
+const capClientInteractive = 1 << 10
+
+// listenerFactory builds the MySQL listener with the loginGuard.
+func listenerFactory(db *mysql_db.MySQLDb, log *slog.Logger) server.ProtocolListenerFunc {
+	return func(cfg server.Config, lc mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
+		lc.AuthServer = loginGuard{AuthServer: lc.AuthServer, db: db, log: log}
+		return server.MySQLProtocolListenerFactory(cfg, lc, sel)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dolthub/vitess/go/mysql"
 
@@ -29,6 +30,14 @@ const (
 
 	erServerShutdown = 1053 // ER_SERVER_SHUTDOWN
 	stateNetError    = "08S01"
+
+	erWarnAllowedPacket        = 1301 // ER_WARN_ALLOWED_PACKET_OVERFLOWED (a warning)
+	erTruncatedWrongValue      = 1366 // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+	erMaxPreparedStmtCount     = 1461 // ER_MAX_PREPARED_STMT_COUNT_REACHED
+	erVariableIsReadonly       = 1621 // ER_VARIABLE_IS_READONLY
+	erQueryTimeout             = 3024 // ER_QUERY_TIMEOUT
+	erCapacityExceeded         = 3170 // ER_CAPACITY_EXCEEDED
+	erClientInteractionTimeout = 4031 // ER_CLIENT_INTERACTION_TIMEOUT
 )
 
 // sqlError maps an error of the engine or of this package to what the
@@ -60,10 +69,11 @@ func awsError(code, message string) *mysql.SQLError {
 	return mysql.NewSQLError(erSignalException, stateUserException, "%s", code+": "+message)
 }
 
-// validationError words one constraint violation as AWS does.
+// validationError words one constraint violation as AWS does; a long
+// value is cut (truncateEcho).
 func validationError(value any, member, constraint string) *mysql.SQLError {
 	return awsError(engine.CodeValidationError,
-		fmt.Sprintf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, member, constraint))
+		fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", truncateEcho(fmt.Sprint(value)), member, constraint))
 }
 
 func errUnknownProcedure(name string) *mysql.SQLError {
@@ -105,6 +115,9 @@ func remapServerError(err error, user, query string) error {
 	if !ok {
 		return err
 	}
+	if se.Num == mysql.ERUnknownError && (se.Message == context.Canceled.Error() || strings.HasSuffix(se.Message, ": "+context.Canceled.Error())) {
+		return errInterrupted // KILL QUERY
+	}
 	if state, ok := mysqlStates[se.Num]; ok && se.State == mysql.SSUnknownSQLState {
 		return mysql.NewSQLError(se.Num, state, "%s", se.Message)
 	}
@@ -126,7 +139,7 @@ func remapServerError(err error, user, query string) error {
 // calledProcedure returns the procedure a CALL statement names ("" for
 // other statements).
 func calledProcedure(query string) string {
-	f := strings.Fields(query)
+	f := strings.Fields(skipComments(query))
 	if len(f) < 2 || !strings.EqualFold(f[0], "call") {
 		return ""
 	}
@@ -135,4 +148,71 @@ func calledProcedure(query string) string {
 		name = name[i+1:]
 	}
 	return strings.ToLower(strings.Trim(name, "`"))
+}
+
+func errTooManyPrepared(limit int64) *mysql.SQLError {
+	return mysql.NewSQLError(erMaxPreparedStmtCount, stateAccessOrName,
+		"Can't create more than max_prepared_stmt_count statements (current value: %d)", limit)
+}
+
+// maxMessageBytes is MySQL's MYSQL_ERRMSG_SIZE: no error message is
+// longer, so no statement or parameter is echoed back whole.
+const maxMessageBytes = 512
+
+// maxEchoBytes bounds an echo of user input inside an error message, so
+// the words around it survive the cut to maxMessageBytes.
+const maxEchoBytes = 128
+
+// capMessage cuts a MySQL error's message to maxMessageBytes, ending it
+// with "…", and escapes bytes that are not UTF-8. Errors that are not
+// MySQL errors become 1105 (HY000) first, as vitess would send them.
+func capMessage(err error) error {
+	se, ok := err.(*mysql.SQLError)
+	if !ok {
+		se = mysql.NewSQLErrorFromError(err).(*mysql.SQLError)
+	}
+	msg := se.Message
+	if len(msg) <= maxMessageBytes && utf8.ValidString(msg) {
+		return err
+	}
+	return mysql.NewSQLError(se.Num, se.State, "%s", truncateUTF8(escapeInvalidUTF8(msg), maxMessageBytes))
+}
+
+// truncateEcho is user input as an error message or a log line repeats
+// it: at most maxEchoBytes, with "…" where it was cut.
+func truncateEcho(s string) string {
+	return truncateUTF8(escapeInvalidUTF8(s), maxEchoBytes)
+}
+
+// truncateUTF8 cuts s to at most max bytes, on a character boundary,
+// ending with "…" when it cut.
+func truncateUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const ellipsis = "…"
+	cut := max - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
+// escapeInvalidUTF8 writes the bytes of s that are not UTF-8 as \xHH.
+func escapeInvalidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			fmt.Fprintf(&b, "\\x%02X", s[i])
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
 }

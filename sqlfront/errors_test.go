@@ -158,7 +158,8 @@ func TestReadOnlyUser(t *testing.T) {
 }
 
 // TestWrongPassword: a bad login is MySQL's access-denied error, logged
-// once; failing statements are not logged.
+// once with the user and the client's address; failing statements are
+// not logged.
 func TestWrongPassword(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
@@ -194,8 +195,9 @@ func TestWrongPassword(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("want one log line per failed login (3), got %d:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
-	for _, l := range lines {
-		if !strings.Contains(l, "Error authenticating user") {
+	for i, l := range lines {
+		user := []string{adminUser, readerUser, "nobody"}[i]
+		if !strings.Contains(l, `msg="login failed" user=`+user+` client=127.0.0.1:`) || !strings.Contains(l, "Access denied") {
 			t.Errorf("log line: %s", l)
 		}
 	}

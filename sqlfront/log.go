@@ -50,6 +50,10 @@ var quietMessages = []string{
 	"Error while parsing prepared statement",
 	"error splitting query",
 	"use of closed network connection",
+	// A failed login: loginGuard logs it with the client's address.
+	"Error authenticating user",
+	// A login cut by connect_timeout: the guard logs it.
+	"i/o timeout",
 }
 
 func isQuiet(msg string) bool {

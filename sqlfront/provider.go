@@ -5,8 +5,10 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/mysql_db"
 
 	"lastaccess/engine"
 )
@@ -19,16 +21,24 @@ type frontend struct {
 	eng      *engine.Engine
 	procs    *procedureSet
 	readOnly map[string]bool // user name → may only read; fixed at start
+	admin    string          // the first admin account: the procedures' definer
+	started  time.Time
+	// mysqlDB is go-mysql-server's grant tables, set once the engine
+	// exists.
+	mysqlDB *mysql_db.MySQLDb
 
 	// eventKeysRead counts the keys access_events scans have read.
 	eventKeysRead atomic.Int64
 }
 
 func newFrontend(eng *engine.Engine, users []User) *frontend {
-	f := &frontend{eng: eng, readOnly: make(map[string]bool)}
+	f := &frontend{eng: eng, readOnly: make(map[string]bool), started: time.Now().UTC().Truncate(time.Second)}
 	for _, u := range users {
-		if u.ReadOnly {
+		switch {
+		case u.ReadOnly:
 			f.readOnly[u.Name] = true
+		case f.admin == "":
+			f.admin = u.Name
 		}
 	}
 	var procs []*procedure
@@ -51,6 +61,7 @@ type provider struct {
 var (
 	_ sql.DatabaseProvider                = (*provider)(nil)
 	_ sql.ExternalStoredProcedureProvider = (*provider)(nil)
+	_ sql.FunctionProvider                = (*provider)(nil)
 )
 
 func newProvider(f *frontend) *provider {
@@ -82,6 +93,7 @@ func (p *provider) ExternalStoredProcedures(_ *sql.Context, name string) ([]sql.
 // views and no stored procedures of its own (the external procedures
 // are the provider's); go-mysql-server asks for both.
 type database struct {
+	f      *frontend
 	tables map[string]sql.Table // by lowercase name
 	names  []string
 }
@@ -94,7 +106,7 @@ var (
 )
 
 func newDatabase(f *frontend) *database {
-	d := &database{tables: make(map[string]sql.Table)}
+	d := &database{f: f, tables: make(map[string]sql.Table)}
 	add := func(t sql.Table) {
 		d.tables[strings.ToLower(t.Name())] = t
 		d.names = append(d.names, t.Name())
@@ -135,7 +147,7 @@ func (d *database) GetStoredProcedure(*sql.Context, string) (sql.StoredProcedure
 	return sql.StoredProcedureDetails{}, false, nil
 }
 func (d *database) GetStoredProcedures(*sql.Context) ([]sql.StoredProcedureDetails, error) {
-	return nil, nil
+	return d.f.procs.storedProcedures(d.f.admin, d.f.started), nil
 }
 func (d *database) SaveStoredProcedure(*sql.Context, sql.StoredProcedureDetails) error {
 	return errReadOnly

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
@@ -35,8 +36,12 @@ type Options struct {
 	// LogStatements logs every statement with its user, duration and
 	// error. Default false: nothing is logged per statement.
 	LogStatements bool
-	// Version is the server version clients see. Default DefaultVersion.
+	// Version is the server version clients see, in the handshake and in
+	// version(). Default DefaultVersion.
 	Version string
+	// Limits bound what each client may take; zero fields are MySQL's
+	// defaults.
+	Limits Limits
 }
 
 // Validate reports options that cannot work.
@@ -44,7 +49,7 @@ func (o *Options) Validate() error {
 	if o.Listener == nil {
 		return errors.New("sqlfront: no listener")
 	}
-	return validateUsers(o.Users, o.AllowEmptyPassword)
+	return errors.Join(validateUsers(o.Users, o.AllowEmptyPassword), o.Limits.Validate())
 }
 
 func (o *Options) ensureDefaults() {
@@ -54,6 +59,7 @@ func (o *Options) ensureDefaults() {
 	if o.Version == "" {
 		o.Version = DefaultVersion
 	}
+	o.Limits.ensureDefaults()
 }
 
 // Server serves one engine over the MySQL protocol.
@@ -62,6 +68,7 @@ type Server struct {
 	sqle    *sqle.Engine
 	srv     *server.Server
 	handler *handler
+	guard   *guardListener
 	addr    net.Addr
 
 	serveOnce sync.Once
@@ -79,31 +86,39 @@ func NewServer(eng *engine.Engine, opts Options) (*Server, error) {
 	}
 	opts.ensureDefaults()
 	routeLogs(opts.Logger)
+	if err := applyGlobals(opts.Limits, opts.Version); err != nil {
+		return nil, err
+	}
 
 	f := newFrontend(eng, opts.Users)
 	pro := newProvider(f)
 	a := analyzer.NewBuilder(pro).
 		AddPostAnalyzeRule(orderFromKeyRuleID, orderFromKey).
+		AddPostAnalyzeRule(heldRowsRuleID, heldRowsRule).
 		AddPreAnalyzeRule(serverAccessRuleID, f.serverAccess).
 		Build()
+	a.ExecBuilder = newExecBuilder()
 	e := sqle.New(a, &sqle.Config{})
-	setupUsers(e.Analyzer.Catalog.MySQLDb, opts.Users)
+	f.mysqlDB = e.Analyzer.Catalog.MySQLDb
+	e.Analyzer.Catalog.AuthHandler = authorization{e.Analyzer.Catalog.AuthHandler}
+	setupUsers(f.mysqlDB, opts.Users)
 
-	s := &Server{f: f, sqle: e, served: make(chan struct{}), addr: opts.Listener.Addr()}
+	guard := &guardListener{Listener: opts.Listener, log: opts.Logger}
+	s := &Server{f: f, sqle: e, served: make(chan struct{}), addr: opts.Listener.Addr(), guard: guard}
 	cfg := server.Config{
 		Protocol: "tcp",
 		Address:  opts.Listener.Addr().String(),
-		Listener: opaqueConns{opts.Listener},
+		Listener: guard,
 		Version:  opts.Version,
 
-		ProtocolListenerFactory: listenerFactory,
+		ProtocolListenerFactory: listenerFactory(f.mysqlDB, opts.Logger),
 	}
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
-		h, err := newHandler(inner, opts.Logger, opts.LogStatements)
+		h, err := newHandler(inner, f, opts.Logger, opts.LogStatements)
 		s.handler = h
 		return h, err
 	}
-	srv, err := server.NewServerWithHandler(cfg, e, sql.NewContext, newSession, nil, wrap)
+	srv, err := server.NewServerWithHandler(cfg, e, newContext, s.newSession, nil, wrap)
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -112,36 +127,29 @@ func NewServer(eng *engine.Engine, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// opaqueConns hands go-mysql-server connections that are not a
-// *net.TCPConn. For a *net.TCPConn it checks before every statement with
-// rows whether the client hung up (dup(2) of the socket, switching it to
-// blocking mode and back, /proc reads every 5 s), which measured as a 2-4×
-// loss of throughput with 8 concurrent clients on 2 cores. Without it a
-// client that disconnects mid-statement is noticed when its rows are
-// written.
-type opaqueConns struct{ net.Listener }
-
-func (l opaqueConns) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return opaqueConn{c}, nil
-}
-
-type opaqueConn struct{ net.Conn }
-
 // newSession starts each connection in the lastaccess database, as the
-// caller the client authenticated as.
-func newSession(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
+// caller the client authenticated as, with interactive_timeout as its
+// wait_timeout when the client says it is interactive (as MySQL does).
+// It lists the connection under its user in the process list (SHOW
+// PROCESSLIST, KILL), which go-mysql-server does only for a client that
+// named a database when it connected.
+func (s *Server) newSession(_ context.Context, conn *mysql.Conn, addr string) (sql.Session, error) {
 	host, user := "", ""
 	if u, ok := conn.UserData.(sql.MysqlConnectionUser); ok {
 		host, user = u.Host, u.User
 	}
 	client := sql.Client{Address: host, User: user, Capabilities: conn.Capabilities}
-	s := sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)
-	s.SetCurrentDatabase(DatabaseName)
-	return s, nil
+	sess := sql.NewBaseSessionWithClientServer(addr, client, conn.ConnectionID)
+	sess.SetCurrentDatabase(DatabaseName)
+	if gc := guardOf(conn); gc != nil && gc.interactive {
+		timeout := globalInt(varInteractiveTimeout, int64(DefaultWaitTimeout/time.Second))
+		if err := sess.SetSessionVariable(nil, varWaitTimeout, timeout); err != nil {
+			return nil, err
+		}
+	}
+	s.sqle.ProcessList.ConnectionReady(sess)
+	s.handler.addSession(conn.ConnectionID, sess)
+	return sess, nil
 }
 
 // Addr is the address the server listens on.
@@ -192,3 +200,11 @@ func (s *Server) EventKeysRead() int64 { return s.f.eventKeysRead.Load() }
 
 // Procedures lists the procedures the server offers.
 func (s *Server) Procedures() []string { return s.f.procs.names() }
+
+// OpenConnections is the number of client connections the server holds:
+// accepted and not yet closed, logged in or not.
+func (s *Server) OpenConnections() int64 { return s.guard.open.Load() }
+
+// GuardStats counts the connections the server refused or closed for a
+// limit, and the statements it cancelled because their client went away.
+func (s *Server) GuardStats() GuardStats { return s.guard.snapshot() }

@@ -37,6 +37,7 @@ type serveConfig struct {
 	syncWrites                     bool
 	shutdownTimeout                time.Duration
 	aws                            awsServeConfig
+	limits                         sqlfront.Limits
 }
 
 func parseServeFlags(env *env, args []string) (*serveConfig, error) {
@@ -54,6 +55,7 @@ func parseServeFlags(env *env, args []string) (*serveConfig, error) {
 	fs.BoolVar(&c.syncWrites, "sync-writes", false, "fsync every commit, so that an acknowledged ingest_events batch survives a power loss too (a crash of the process it survives either way)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for running statements")
 	c.aws.register(fs)
+	registerLimitFlags(fs, &c.limits)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -77,6 +79,9 @@ func parseServeFlags(env *env, args []string) (*serveConfig, error) {
 	}
 	if err := c.aws.check(); err != nil {
 		return nil, err
+	}
+	if err := c.limits.Validate(); err != nil {
+		return nil, usageErrorf("serve: %v", strings.ReplaceAll(err.Error(), "sqlfront: ", ""))
 	}
 	return c, nil
 }
@@ -129,6 +134,7 @@ func runServe(ctx context.Context, env *env, args []string) error {
 		AllowEmptyPassword: c.insecureNoPassword,
 		Logger:             logger,
 		LogStatements:      c.logStatements,
+		Limits:             c.limits,
 	})
 	if err != nil {
 		return errors.Join(err, closeAll())

@@ -191,7 +191,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("serve exit: %v\n%s", err, p.log())
 	}
 	log := p.log()
-	for _, want := range []string{"shutting down", "msg=stopped", "Error authenticating user ops", "sync_writes=false"} {
+	for _, want := range []string{"shutting down", "msg=stopped", `msg="login failed" user=ops client=127.0.0.1:`, "sync_writes=false"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
