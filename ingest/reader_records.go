@@ -29,8 +29,9 @@ type accumulator struct {
 	n      *normalizer
 	events []engine.Event
 	sum    Summary
-	errs   []error // every record error, kept only when keepErrs
+	errs   []error // the first MaxErrorMessages record errors, when keep
 	keep   bool
+	base   int // the index of the first record of a chunk (reader_text_chunks.go)
 }
 
 // add normalizes one decoded record (or takes its decoding problem) and
@@ -56,10 +57,12 @@ func (a *accumulator) add(r *record, p *fieldProblem, index, line int, raw []byt
 		a.sum.Malformed++
 		if line > 0 {
 			index = -1
+		} else {
+			index += a.base
 		}
 		e := &RecordError{File: a.file, Index: index, Line: line, Field: p.field, Msg: p.msg}
 		a.sum.addError(a.file, messageWithoutFile(e))
-		if a.keep {
+		if a.keep && len(a.errs) < MaxErrorMessages {
 			a.errs = append(a.errs, e)
 		}
 	case out.ok:

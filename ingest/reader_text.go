@@ -18,9 +18,10 @@ import (
 //
 // It returns the access events to append, a summary (with one file, read or
 // failed; Ingested and Duplicates are for the caller to add with
-// AddAppendResult) and every error: *FileError when the text as a whole is
-// malformed (then no events), *RecordError for each malformed record (the
-// other records are kept). A nil cat means catalog.Default().
+// AddAppendResult) and the errors: *FileError when the text as a whole is
+// malformed (then no events), else a *RecordError for each of the first
+// MaxErrorMessages malformed records (the summary's Malformed counts them
+// all; the other records are kept). A nil cat means catalog.Default().
 func ParseRecords(name string, data []byte, cat *catalog.Catalog) ([]engine.Event, Summary, []error) {
 	return parseRecords(name, data, cat, false)
 }
@@ -52,7 +53,7 @@ func parseRecords(name string, data []byte, cat *catalog.Catalog, slowOnly bool)
 	case len(trimmed) == 0:
 		// No records.
 	case trimmed[0] == '[' || trimmed[0] == '{' && isRecordsDocument(trimmed):
-		if err := decodeRecordsFile(acc, trimmed, slowOnly); err != nil {
+		if err := decodeRecordsText(acc, trimmed, slowOnly); err != nil {
 			return fail(err)
 		}
 	case trimmed[0] == '{' && json.Valid(trimmed):

@@ -305,23 +305,37 @@ func (c *guardedConn) timedOut(err error) error {
 // metered passes bytes read from the client through the packet meter; a
 // packet over max_allowed_packet ends the connection.
 func (c *guardedConn) metered(b []byte, err error) (int, error) {
-	if seq, over := c.meter.feed(b); over {
-		c.refusePacket(seq)
+	if used, over := c.meter.feed(b); over {
+		c.refusePacket(b[used:])
 		return 0, errPacketTooLarge
 	}
 	return len(b), err
 }
 
-// refusePacket answers a packet over max_allowed_packet with error 1153,
-// reads and discards the rest of what the client sends (for at most
-// drainLimit, so it finishes writing and sees the error), and closes.
-func (c *guardedConn) refusePacket(seq byte) {
+// refusePacket answers a packet over max_allowed_packet with error 1153
+// and closes the connection. It first reads and discards the rest of the
+// packet (for at most drainLimit), so that the client, which writes its
+// whole packet before it reads, finds the error numbered as it expects
+// after its last frame (MySQL closes at once: its clients mostly see
+// "server has gone away"). rest is what was read past the header that
+// passed the limit.
+func (c *guardedConn) refusePacket(rest []byte) {
 	c.l.count(func(s *GuardStats) { s.PacketsTooLarge++ })
 	c.l.log.Info("connection closed: packet over max_allowed_packet", "client", c.RemoteAddr().String(), "max_allowed_packet", c.maxPacket)
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
-	_, _ = c.Conn.Write(errorPacket(seq+1, errPacketTooLarge))
+	m := &c.meter
+	m.limit = 0
+	m.feed(rest)
 	_ = c.Conn.SetReadDeadline(time.Now().Add(drainLimit))
-	_, _ = io.Copy(io.Discard, c.Conn)
+	buf := make([]byte, 64<<10)
+	for !m.packetDone() {
+		n, err := c.Conn.Read(buf[:min(int64(len(buf)), m.want())])
+		m.feed(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
+	_, _ = c.Conn.Write(errorPacket(m.lastSeq+1, errPacketTooLarge))
 	_ = c.Close()
 }
 
@@ -450,27 +464,24 @@ type packetMeter struct {
 	continued bool  // the previous frame was full: this one continues it
 }
 
-// feed reads b; when a packet passes the limit it returns the sequence
-// number of the frame that did.
-func (m *packetMeter) feed(b []byte) (seq byte, over bool) {
-	for len(b) > 0 {
+// feed reads b; when a packet passes the limit it stops at the header
+// that passed it and returns how much of b it read.
+func (m *packetMeter) feed(b []byte) (used int, over bool) {
+	for used < len(b) {
 		if m.left > 0 {
-			n := int64(len(b))
-			if n > m.left {
-				n = m.left
-			}
+			n := min(int64(len(b)-used), m.left)
 			if m.packets == 1 && m.flagsN < len(m.flags) {
-				m.flagsN += copy(m.flags[m.flagsN:], b[:n])
+				m.flagsN += copy(m.flags[m.flagsN:], b[used:used+int(n)])
 			}
 			m.left -= n
-			b = b[n:]
+			used += int(n)
 			continue
 		}
-		n := copy(m.hdr[m.hdrN:], b)
+		n := copy(m.hdr[m.hdrN:], b[used:])
 		m.hdrN += n
-		b = b[n:]
+		used += n
 		if m.hdrN < packetHeaderLen {
-			return 0, false
+			return used, false
 		}
 		m.hdrN = 0
 		length := int64(m.hdr[0]) | int64(m.hdr[1])<<8 | int64(m.hdr[2])<<16
@@ -483,8 +494,19 @@ func (m *packetMeter) feed(b []byte) (seq byte, over bool) {
 		m.left = length
 		m.lastSeq = m.hdr[3]
 		if m.limit > 0 && m.total > m.limit {
-			return m.hdr[3], true
+			return used, true
 		}
 	}
-	return 0, false
+	return used, false
+}
+
+// packetDone says whether the meter stands between two packets.
+func (m *packetMeter) packetDone() bool { return m.hdrN == 0 && m.left == 0 && !m.continued }
+
+// want is how many bytes finish the current header or frame.
+func (m *packetMeter) want() int64 {
+	if m.left > 0 {
+		return m.left
+	}
+	return int64(packetHeaderLen - m.hdrN)
 }

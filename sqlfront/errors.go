@@ -64,16 +64,42 @@ func sqlError(err error) error {
 	return err
 }
 
-// awsError is an AWS-coded error as SQL shows it.
+// awsError is an AWS-coded error as SQL shows it, each value it quotes
+// ("Value '…' at 'member'", AWS's wording of a validation error) cut to
+// maxEchoBytes.
 func awsError(code, message string) *mysql.SQLError {
-	return mysql.NewSQLError(erSignalException, stateUserException, "%s", code+": "+message)
+	return mysql.NewSQLError(erSignalException, stateUserException, "%s", code+": "+shortenValues(message))
 }
 
-// validationError words one constraint violation as AWS does; a long
-// value is cut (truncateEcho).
+// shortenValues cuts the values a validation message quotes.
+func shortenValues(msg string) string {
+	const open, close = "Value '", "' at '"
+	if len(msg) <= maxMessageBytes {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, open)
+		if i < 0 {
+			break
+		}
+		j := strings.Index(msg[i+len(open):], close)
+		if j < 0 {
+			break
+		}
+		value := msg[i+len(open) : i+len(open)+j]
+		b.WriteString(msg[:i+len(open)])
+		b.WriteString(truncateEcho(value))
+		msg = msg[i+len(open)+j:]
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
+// validationError words one constraint violation as AWS does.
 func validationError(value any, member, constraint string) *mysql.SQLError {
 	return awsError(engine.CodeValidationError,
-		fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", truncateEcho(fmt.Sprint(value)), member, constraint))
+		fmt.Sprintf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, member, constraint))
 }
 
 func errUnknownProcedure(name string) *mysql.SQLError {
@@ -155,9 +181,11 @@ func errTooManyPrepared(limit int64) *mysql.SQLError {
 		"Can't create more than max_prepared_stmt_count statements (current value: %d)", limit)
 }
 
-// maxMessageBytes is MySQL's MYSQL_ERRMSG_SIZE: no error message is
-// longer, so no statement or parameter is echoed back whole.
-const maxMessageBytes = 512
+// maxMessageBytes is MySQL's MYSQL_ERRMSG_SIZE (512, its terminating
+// NUL included): no error message is longer, so no statement or
+// parameter is echoed back whole, and clients that copy a message into a
+// buffer of that size keep it whole.
+const maxMessageBytes = 511
 
 // maxEchoBytes bounds an echo of user input inside an error message, so
 // the words around it survive the cut to maxMessageBytes.

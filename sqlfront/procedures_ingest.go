@@ -77,7 +77,7 @@ func ingestEvents(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
 	}
 	events, sum, errs := ingest.ParseRecords(procIngestEvents, []byte(text), f.eng.Catalog())
 	if len(errs) > 0 {
-		return nil, ingestInputError(errs)
+		return nil, ingestInputError(errs, sum.Malformed)
 	}
 	if len(events) > 0 {
 		res, err := f.eng.Append(ctx, events)
@@ -99,24 +99,22 @@ func ingestEvents(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
 }
 
 // ingestInputError words the parse errors of ingest_events as one
-// InvalidInput error.
-func ingestInputError(errs []error) error {
+// InvalidInput error: how many records were malformed, and the first
+// maxIngestErrors of them.
+func ingestInputError(errs []error, malformed int64) error {
+	var fe *ingest.FileError
+	if len(errs) == 1 && errors.As(errs[0], &fe) {
+		return &engine.Error{Code: engine.CodeInvalidInput, Message: "The JSON text is not CloudTrail records: " + errs[0].Error()}
+	}
 	msg := ""
-	for i, err := range errs {
-		if i == maxIngestErrors {
-			msg += fmt.Sprintf("; and %d more", len(errs)-i)
-			break
-		}
+	for i, err := range errs[:min(len(errs), maxIngestErrors)] {
 		if i > 0 {
 			msg += "; "
 		}
 		msg += err.Error()
 	}
-	var fe *ingest.FileError
-	if len(errs) == 1 && errors.As(errs[0], &fe) {
-		msg = "The JSON text is not CloudTrail records: " + msg
-	} else {
-		msg = fmt.Sprintf("%d malformed record(s), nothing was stored: %s", len(errs), msg)
+	if more := malformed - int64(min(len(errs), maxIngestErrors)); more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
 	}
-	return &engine.Error{Code: engine.CodeInvalidInput, Message: msg}
+	return &engine.Error{Code: engine.CodeInvalidInput, Message: fmt.Sprintf("%d malformed record(s), nothing was stored: %s", malformed, msg)}
 }
