@@ -15,8 +15,6 @@ func chunked(t testing.TB, direct, chunk int, f func()) {
 	f()
 }
 
-
-
 // sameParse checks that decoding a chunk at a time changes nothing but
 // the wording of a structural error.
 func sameParse(t testing.TB, text []byte) {
@@ -53,7 +51,6 @@ func sameParse(t testing.TB, text []byte) {
 	}
 }
 
-
 // TestParseRecordsInChunks: a text decoded a few records at a time gives
 // the events, counts and errors (numbered from the start of the text) of
 // a text decoded at once.
@@ -65,11 +62,11 @@ func TestParseRecordsInChunks(t *testing.T) {
 		"[" + strings.Join([]string{a, bad, b, c, "{}", "{}", "{}", a}, ",\n ") + "]",
 		`{"Other": {"x": [1, "]"]}, "records": [` + a + `], "Records": [` + c + `,` + bad + `], "z": null}`,
 		`{"Records":[]}`, `[]`, ` [ ] `,
-		`{"Records":[` + a + `,` + b + `]`,                // truncated
+		`{"Records":[` + a + `,` + b + `]`,                 // truncated
 		`{"Records":[` + a + `] , "x": [1,}`,               // broken sibling
 		`{"Records":[` + a + `,]}`,                         // trailing comma
 		`{"Records":[` + a + `,` + c + `]} x`,              // trailing text
-		`{"Records":[null, ` + a + `, 5, "s", [1]]}`,      // not objects
+		`{"Records":[null, ` + a + `, 5, "s", [1]]}`,       // not objects
 		`{"Records": null}`, `{"Records": {}}`, `{"x": 1}`, // no array
 	}
 	for i, d := range docs {
