@@ -39,7 +39,8 @@ type guardListener struct {
 	net.Listener
 	log *slog.Logger
 
-	open atomic.Int64 // connections accepted and not yet closed
+	open     atomic.Int64 // connections accepted and not yet closed
+	prepared atomic.Int64 // prepared statements of all connections
 
 	// statsMu guards the counters tests and the soak read.
 	statsMu sync.Mutex
@@ -156,19 +157,26 @@ type guardedConn struct {
 	// Set at login by the connection's goroutine (authMethod), read by
 	// the handler on the same goroutine.
 	loggedIn           atomic.Bool
-	interactive        bool // CLIENT_INTERACTIVE: interactive_timeout applies
-	clientMulti        bool // the client asked for CLIENT_MULTI_STATEMENTS
-	clientMultiResults bool // the client takes CLIENT_MULTI_RESULTS
+	clientFlags        uint32 // the capabilities of the client's handshake response
+	interactive        bool   // CLIENT_INTERACTIVE: interactive_timeout applies
+	clientMulti        bool   // the client asked for CLIENT_MULTI_STATEMENTS
+	clientMultiResults bool   // the client takes CLIENT_MULTI_RESULTS
 	// callEnd is set between a CALL's result set and the OK packet that
 	// ends it (handler.ComMultiQuery).
 	callEnd *callEnd
-	// textPrepared are the names of the connection's PREPAREd statements.
+	// stmtMu guards the connection's prepared statements: its
+	// COM_STMT_PREPARE ids and the names of its PREPAREs.
+	stmtMu       sync.Mutex
+	binaryStmts  map[uint32]struct{}
 	textPrepared map[string]struct{}
 	// out follows the packets written to the client, for the sequence
 	// number of the last; binaryCallEnd is the OK packet still owed after
 	// a CALL's binary result set (handler_call.go).
 	out           packetMeter
 	binaryCallEnd *binaryCallEnd
+	// swallow drops what vitess writes until the client's next command:
+	// the end of a result set whose error went out (midStream).
+	swallow bool
 
 	// mu guards the watcher's state and what it read.
 	mu       sync.Mutex
@@ -194,6 +202,7 @@ func newGuardedConn(c net.Conn, l *guardListener) *guardedConn {
 	gc := &guardedConn{Conn: c, l: l, maxPacket: globalInt(varMaxAllowedPacket, DefaultMaxAllowedPacket),
 		writeTimeout: seconds(globalInt(varNetWriteTimeout, 60))}
 	gc.meter.limit = gc.maxPacket
+	gc.meter.onHead = gc.packetHead
 	timeout := seconds(globalInt(varConnectTimeout, int64(DefaultConnectTimeout/time.Second)))
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	return gc
@@ -208,20 +217,17 @@ func guardOf(c *mysql.Conn) *guardedConn {
 
 func (c *guardedConn) Close() error {
 	err := c.Conn.Close()
-	c.closeOnce.Do(func() { c.l.open.Add(-1) })
+	c.closeOnce.Do(func() {
+		c.l.open.Add(-1)
+		c.forgetPrepared()
+	})
 	return err
-}
-
-// clientFlags are the capability flags of the client's handshake
-// response.
-func (c *guardedConn) clientFlags() uint32 {
-	return binary.LittleEndian.Uint32(c.meter.flags[:])
 }
 
 // loginDone ends the handshake deadline: from now on the connection is
 // idle until its first statement.
 func (c *guardedConn) loginDone() {
-	flags := c.clientFlags()
+	flags := c.clientFlags
 	c.interactive = flags&capClientInteractive != 0
 	c.clientMulti = flags&mysql.CapabilityClientMultiStatements != 0
 	c.clientMultiResults = flags&mysql.CapabilityClientMultiResults != 0
@@ -250,6 +256,9 @@ func (c *guardedConn) idle(waitTimeout *int64) {
 // net_write_timeout (MySQL's default 60 s), so a statement cannot hang on
 // it.
 func (c *guardedConn) Write(p []byte) (int, error) {
+	if c.swallow {
+		return len(p), nil
+	}
 	if c.loggedIn.Load() {
 		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	}
@@ -259,6 +268,7 @@ func (c *guardedConn) Write(p []byte) (int, error) {
 }
 
 func (c *guardedConn) Read(p []byte) (int, error) {
+	c.swallow = false
 	if err := c.endBinaryCall(); err != nil {
 		return 0, err
 	}
@@ -429,18 +439,6 @@ func (c *guardedConn) stopWatch() bool {
 	return true
 }
 
-// prepared notes a PREPARE (add) or DEALLOCATE PREPARE of name.
-func (c *guardedConn) prepared(name string, add bool) {
-	if !add {
-		delete(c.textPrepared, name)
-		return
-	}
-	if c.textPrepared == nil {
-		c.textPrepared = make(map[string]struct{})
-	}
-	c.textPrepared[name] = struct{}{}
-}
-
 // endStatement stops watching and starts the idle deadline.
 func (c *guardedConn) endStatement(waitTimeout *int64) {
 	c.stopWatch()
@@ -449,20 +447,28 @@ func (c *guardedConn) endStatement(waitTimeout *int64) {
 
 // packetMeter follows the packet framing of what a client sends and
 // finds a packet longer than limit from its frame headers, before its
-// body is read. It keeps the capability flags that start the client's
-// first packet (its handshake response): vitess keeps only three of them.
+// body is read. It hands the start of each packet to onHead: the
+// capabilities of the handshake response (vitess keeps only three of
+// them) and the statement a COM_STMT_CLOSE closes.
 type packetMeter struct {
-	limit     int64   // 0: no limit
-	lastSeq   byte    // the sequence number of the last frame begun
-	packets   int     // packets begun
-	flags     [4]byte // the first packet's first 4 bytes
-	flagsN    int
+	limit   int64 // 0: no limit
+	lastSeq byte  // the sequence number of the last frame begun
+	packets int   // packets begun
+	onHead  func(packet int, head []byte)
+
 	hdr       [packetHeaderLen]byte
 	hdrN      int   // header bytes seen of the current frame
 	left      int64 // body bytes still to come in the current frame
 	total     int64 // bytes of the current packet so far, frames included
-	continued bool  // the previous frame was full: this one continues it
+	continued bool  // the current frame is full: the next one continues it
+	first     bool  // the current frame is its packet's first
+	head      [packetHeadLen]byte
+	headN     int // -1 once reported
 }
+
+// packetHeadLen is how much of each packet the meter reports: a command
+// byte and a statement id (COM_STMT_CLOSE).
+const packetHeadLen = 5
 
 // feed reads b; when a packet passes the limit it stops at the header
 // that passed it and returns how much of b it read.
@@ -470,8 +476,11 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 	for used < len(b) {
 		if m.left > 0 {
 			n := min(int64(len(b)-used), m.left)
-			if m.packets == 1 && m.flagsN < len(m.flags) {
-				m.flagsN += copy(m.flags[m.flagsN:], b[used:used+int(n)])
+			if m.first && m.headN >= 0 {
+				m.headN += copy(m.head[m.headN:], b[used:used+int(n)])
+				if m.headN == packetHeadLen || n == m.left {
+					m.reportHead()
+				}
 			}
 			m.left -= n
 			used += int(n)
@@ -485,9 +494,13 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 		}
 		m.hdrN = 0
 		length := int64(m.hdr[0]) | int64(m.hdr[1])<<8 | int64(m.hdr[2])<<16
-		if !m.continued {
-			m.total = 0
+		m.first = !m.continued
+		if m.first {
+			m.total, m.headN = 0, 0
 			m.packets++
+			if length == 0 {
+				m.reportHead()
+			}
 		}
 		m.total += length
 		m.continued = length == maxFrameLen
@@ -498,6 +511,13 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 		}
 	}
 	return used, false
+}
+
+func (m *packetMeter) reportHead() {
+	if m.onHead != nil {
+		m.onHead(m.packets, m.head[:m.headN])
+	}
+	m.headN = -1
 }
 
 // packetDone says whether the meter stands between two packets.

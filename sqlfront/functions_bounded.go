@@ -271,16 +271,34 @@ func jsonSize(a []any) int64 {
 	return n
 }
 
-// jsonQuotedLen bounds a value as JSON text: a string quoted with every
-// byte escaped (\u00XX), or a JSON document's own length.
+// jsonQuotedLen bounds a value as JSON text: a string quoted and
+// escaped, or a JSON document's own length.
 func jsonQuotedLen(v any) int64 {
 	switch v := v.(type) {
 	case string:
-		return mulSat(int64(len(v)), 6) + 2
+		return jsonStringLen(v)
 	case []byte:
-		return mulSat(int64(len(v)), 6) + 2
+		return jsonStringLen(string(v))
 	}
 	return valueLen(v)
+}
+
+// jsonStringLen is the length of s quoted as a JSON string, counting the
+// escapes any encoder may write (\u00XX for control characters and, as
+// Go's does, for <, > and &).
+func jsonStringLen(s string) int64 {
+	n := int64(len(s)) + 2
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			n++
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			n += 5
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+			n += 3 // U+2028, U+2029 as \u2028
+		}
+	}
+	return n
 }
 
 // jsonPrettySize bounds JSON_PRETTY: each value on its own line,

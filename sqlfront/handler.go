@@ -3,7 +3,6 @@ package sqlfront
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,19 +26,13 @@ type handler struct {
 	log        *slog.Logger
 	logQueries bool
 
-	// mu guards draining, inflight, idle, conns, sessions and prepared.
+	// mu guards draining, inflight, idle, conns and sessions.
 	mu       sync.Mutex
 	draining bool
 	inflight int
 	idle     chan struct{} // closed when inflight drops to 0 while draining
 	conns    map[uint32]*mysql.Conn
 	sessions map[uint32]gmssql.Session // by connection id, from newSession
-	// prepared is each connection's number of COM_STMT_PREPARE statements
-	// when it last ran a command (vitess forgets a closed statement
-	// without telling the handler); textPrepared its number of PREPARE
-	// statements.
-	prepared     map[uint32]int
-	textPrepared map[uint32]int
 	// connsOpen counts connections between NewConnection and
 	// ConnectionClosed.
 	connsOpen sync.WaitGroup
@@ -53,8 +46,7 @@ func newHandler(inner mysql.Handler, f *frontend, log *slog.Logger, logQueries b
 		return nil, errUnexpectedHandler
 	}
 	return &handler{Handler: h, f: f, log: log, logQueries: logQueries,
-		conns: make(map[uint32]*mysql.Conn), sessions: make(map[uint32]gmssql.Session),
-		prepared: make(map[uint32]int), textPrepared: make(map[uint32]int)}, nil
+		conns: make(map[uint32]*mysql.Conn), sessions: make(map[uint32]gmssql.Session)}, nil
 }
 
 // begin admits a statement unless the server is shutting down.
@@ -65,7 +57,6 @@ func (h *handler) begin(c *mysql.Conn) bool {
 		return false
 	}
 	h.inflight++
-	h.prepared[c.ConnectionID] = len(c.PrepareData)
 	return true
 }
 
@@ -138,8 +129,6 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.mu.Lock()
 	delete(h.conns, c.ConnectionID)
 	delete(h.sessions, c.ConnectionID)
-	delete(h.prepared, c.ConnectionID)
-	delete(h.textPrepared, c.ConnectionID)
 	h.mu.Unlock()
 }
 
@@ -156,86 +145,20 @@ func (h *handler) session(id uint32) gmssql.Session {
 	return h.sessions[id]
 }
 
-// preparedTotal is the number of prepared statements of all
-// connections, c's counted now.
-func (h *handler) preparedTotal(c *mysql.Conn) int64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.prepared[c.ConnectionID] = len(c.PrepareData)
-	n := 0
-	for _, k := range h.prepared {
-		n += k
-	}
-	for _, k := range h.textPrepared {
-		n += k
-	}
-	return int64(n)
-}
-
-// checkPrepare refuses a statement that would prepare one more statement
-// than max_prepared_stmt_count allows (error 1461).
-func (h *handler) checkPrepare(c *mysql.Conn, query string) error {
-	if f := strings.Fields(skipComments(query)); len(f) < 2 || !strings.EqualFold(f[0], "prepare") {
-		return nil
-	}
-	if limit := globalInt(varMaxPreparedStmtCount, DefaultMaxPreparedStmtCount); h.preparedTotal(c) >= limit {
-		return errTooManyPrepared(limit)
-	}
-	return nil
-}
-
-// notePrepared follows the PREPARE and DEALLOCATE statements of a
-// connection that succeeded.
-func (h *handler) notePrepared(c *mysql.Conn, query string) {
-	gc := guardOf(c)
-	if gc == nil {
-		return
-	}
-	f := strings.Fields(skipComments(query))
-	if len(f) < 2 {
-		return
-	}
-	verb := strings.ToLower(f[0])
-	switch {
-	case verb == "prepare":
-		gc.prepared(preparedName(f[1]), true)
-	case (verb == "deallocate" || verb == "drop") && len(f) >= 3 && strings.EqualFold(f[1], "prepare"):
-		gc.prepared(preparedName(f[2]), false)
-	default:
-		return
-	}
-	h.mu.Lock()
-	h.textPrepared[c.ConnectionID] = len(gc.textPrepared)
-	h.mu.Unlock()
-}
-
-func preparedName(s string) string {
-	s, _, _ = strings.Cut(s, ";")
-	return strings.ToLower(strings.Trim(s, "`"))
-}
-
-func (h *handler) ComResetConnection(c *mysql.Conn) error {
-	if gc := guardOf(c); gc != nil {
-		gc.textPrepared = nil
-	}
-	h.mu.Lock()
-	delete(h.textPrepared, c.ConnectionID)
-	h.mu.Unlock()
-	return h.Handler.ComResetConnection(c)
-}
-
 func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
 	st, err := h.start(ctx, c, query)
 	if err != nil {
 		return err
 	}
-	if err = h.checkPrepare(c, query); err == nil {
-		err = h.Handler.ComQuery(st.ctx, c, query, okWithoutInfo(callback))
+	results := &resultWatch{callback: okWithoutInfo(callback)}
+	if err = checkTextPrepare(c, query); err == nil {
+		err = h.Handler.ComQuery(st.ctx, c, query, results.spool)
 	}
-	if err = h.finish(st, c, "query", query, err); err == nil {
-		h.notePrepared(c, query)
+	if err = h.finish(st, c, "query", query, err); err != nil {
+		return midStream(c, results.rows, err)
 	}
-	return err
+	notePrepared(c, query)
+	return nil
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
@@ -248,7 +171,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	results := &resultWatch{callback: okWithoutInfo(callback)}
 	var rest string
-	if err = h.checkPrepare(c, query); err == nil {
+	if err = checkTextPrepare(c, query); err == nil {
 		if gc := guardOf(c); gc == nil || gc.clientMulti {
 			rest, err = h.Handler.ComMultiQuery(st.ctx, c, query, results.spool)
 		} else {
@@ -258,9 +181,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		}
 	}
 	if err = h.finish(st, c, "query", query, err); err != nil {
-		return rest, err
+		return "", midStream(c, results.rows, err)
 	}
-	h.notePrepared(c, query)
+	notePrepared(c, query)
 	if results.rows {
 		rest = h.callResultsEnd(c, query, rest)
 	}
@@ -274,17 +197,19 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, err
 	}
 	var fields []*querypb.Field
-	if limit := globalInt(varMaxPreparedStmtCount, DefaultMaxPreparedStmtCount); h.preparedTotal(c) > limit {
-		err = errTooManyPrepared(limit)
-	} else {
+	if err = checkPrepareCount(guardOf(c)); err == nil {
 		fields, err = h.Handler.ComPrepare(st.ctx, c, query, prepare)
 	}
 	if err = h.finish(st, c, "prepare", query, err); err != nil {
 		// vitess keeps a statement that failed to prepare; the client
 		// never learns its id.
 		delete(c.PrepareData, prepare.StatementID)
+		return nil, err
 	}
-	return fields, err
+	if gc := guardOf(c); gc != nil {
+		gc.stmtPrepared(prepare.StatementID)
+	}
+	return fields, nil
 }
 
 func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
@@ -299,10 +224,36 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			return callback(r)
 		})
 	}
-	if err = h.finish(st, c, "execute", prepare.PrepareStmt, err); err == nil && rows {
+	if err = h.finish(st, c, "execute", prepare.PrepareStmt, err); err != nil {
+		return midStream(c, rows, err)
+	}
+	if rows {
 		h.owePreparedCallEnd(c, prepare.PrepareStmt)
 	}
-	return err
+	return nil
+}
+
+// midStream sends the error of a statement that failed after its first
+// rows went out. vitess cannot ("we can't send an error in the middle of
+// a stream"): it closes the connection, and the client saw only a lost
+// connection. MySQL sends an ERR packet in place of the next row, and the
+// connection goes on: the guard writes it, numbered after the last packet
+// written, and swallows the end of the result set vitess writes once the
+// handler returns without error.
+func midStream(c *mysql.Conn, rowsSent bool, err error) error {
+	gc := guardOf(c)
+	if !rowsSent || gc == nil {
+		return err
+	}
+	se, ok := err.(*mysql.SQLError)
+	if !ok || c.FlushBuffer() != nil {
+		return err
+	}
+	if _, werr := gc.Write(errorPacket(gc.out.lastSeq+1, se)); werr != nil {
+		return err
+	}
+	gc.swallow = true
+	return nil
 }
 
 // okWithoutInfo drops the info text of OK packets: vitess writes it as a

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,8 @@ func (ts *testServer) dsn(user, password string, params ...string) string {
 		switch k {
 		case "interpolateParams":
 			cfg.InterpolateParams = v == "true"
+		case "maxAllowedPacket":
+			cfg.MaxAllowedPacket, _ = strconv.Atoi(v)
 		default:
 			cfg.Params[k] = v
 		}

@@ -142,15 +142,19 @@ func checkUTF8(s, what string) error {
 		"Incorrect string value: '%s' in the %s at byte %d: the connection's character set is utf8mb4", b.String(), what, i)
 }
 
-// checkBindVars applies checkUTF8 to the text parameters of a prepared
-// statement.
+// checkBindVars applies checkUTF8 to the string parameters of a prepared
+// statement. Clients send strings as binary strings (go-sql-driver's
+// arrive as VARBINARY); nothing of lastaccess takes bytes that are not
+// text, and MySQL reads a string parameter in the connection's character
+// set.
 func checkBindVars(vars map[string]*querypb.BindVariable) error {
 	for _, v := range vars {
 		if v == nil {
 			continue
 		}
 		switch v.Type {
-		case querypb.Type_VARCHAR, querypb.Type_CHAR, querypb.Type_TEXT:
+		case querypb.Type_VARCHAR, querypb.Type_CHAR, querypb.Type_TEXT,
+			querypb.Type_VARBINARY, querypb.Type_BINARY, querypb.Type_BLOB:
 			if err := checkUTF8(string(v.Value), "parameter"); err != nil {
 				return err
 			}
