@@ -139,4 +139,3 @@ func (q *connQuerier) QueryRow(query string, args ...any) *sql.Row {
 }
 
 func (q *connQuerier) Close() { q.c.Close() }
-

@@ -44,7 +44,7 @@ func TestMaxAllowedPacket(t *testing.T) {
 	for _, c := range []struct {
 		limit, size int
 	}{
-		{1 << 20, 2 << 20},         // one frame
+		{1 << 20, 2 << 20},   // one frame
 		{17 << 20, 20 << 20}, // over 16 MiB: two frames, refused in the second
 	} {
 		setGlobal(t, admin, "max_allowed_packet", c.limit)
