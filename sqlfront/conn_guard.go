@@ -177,6 +177,9 @@ type guardedConn struct {
 	// swallow drops what vitess writes until the client's next command:
 	// the end of a result set whose error went out (midStream).
 	swallow bool
+	// afterResponse ends the last statement once vitess wrote its
+	// response: when it reads the next command, or the connection closes.
+	afterResponse func()
 
 	// mu guards the watcher's state and what it read.
 	mu       sync.Mutex
@@ -267,7 +270,16 @@ func (c *guardedConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// responded ends the last statement, whose response is written.
+func (c *guardedConn) responded() {
+	if f := c.afterResponse; f != nil {
+		c.afterResponse = nil
+		f()
+	}
+}
+
 func (c *guardedConn) Read(p []byte) (int, error) {
+	c.responded()
 	c.swallow = false
 	if err := c.endBinaryCall(); err != nil {
 		return 0, err

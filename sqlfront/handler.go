@@ -125,6 +125,9 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	defer h.connsOpen.Done()
+	if gc := guardOf(c); gc != nil {
+		gc.responded()
+	}
 	h.Handler.ConnectionClosed(c)
 	h.mu.Lock()
 	delete(h.conns, c.ConnectionID)

@@ -43,6 +43,7 @@ func (h *handler) start(ctx context.Context, c *mysql.Conn, query string) (*stat
 	}
 	st := &statement{start: time.Now(), gc: guardOf(c)}
 	if st.gc != nil {
+		st.gc.responded() // the statement before, in a multi-statement query
 		// A client that sent its next command before reading the end of
 		// a prepared CALL's results gets it first.
 		if err := st.gc.endBinaryCall(); err != nil {
@@ -65,9 +66,14 @@ func (h *handler) start(ctx context.Context, c *mysql.Conn, query string) (*stat
 
 // finish ends a statement: the connection goes idle (wait_timeout), the
 // error becomes the one MySQL gives, capped in length, and the statement
-// is logged when asked.
+// is logged when asked. It stays in flight (for a shutdown's drain) until
+// vitess has written its response: until the connection reads again.
 func (h *handler) finish(st *statement, c *mysql.Conn, kind, query string, err error) error {
-	defer h.end()
+	if st.gc != nil {
+		st.gc.afterResponse = h.end
+	} else {
+		defer h.end()
+	}
 	if st.gc != nil {
 		wait := sessionInt(h.session(c.ConnectionID), varWaitTimeout, int64(DefaultWaitTimeout/time.Second))
 		st.gc.endStatement(&wait)
