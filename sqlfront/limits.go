@@ -51,9 +51,16 @@ type Limits struct {
 	// bytes one statement's intermediate results may hold: rows kept by
 	// sorts, windows, hash joins, cached subqueries, UNION and
 	// GROUP_CONCAT or JSON_ARRAYAGG, and an estimate per group or distinct
-	// row. Past it the statement stops with error 3170. MySQL spills such
-	// results to disk; lastaccess has no temporary files. Default 256 MiB.
+	// row (statement_memory.go). Past it the statement stops with error
+	// 3170. MySQL spills such results to disk; lastaccess has no
+	// temporary files. Default 128 MiB.
 	StatementMemory int64
+	// TotalStatementMemory (lastaccess_total_statement_memory_limit)
+	// bounds the same bytes for all statements running together, so that
+	// max_connections statements cannot each take StatementMemory: the
+	// statement that would pass it stops with error 3170. Default 256
+	// MiB.
+	TotalStatementMemory int64
 }
 
 // The limits' defaults.
@@ -63,7 +70,8 @@ const (
 	DefaultConnectTimeout       = 10 * time.Second
 	DefaultWaitTimeout          = 8 * time.Hour
 	DefaultMaxPreparedStmtCount = 16382
-	DefaultStatementMemory      = 256 << 20
+	DefaultStatementMemory      = 128 << 20
+	DefaultTotalStatementMemory = 256 << 20
 )
 
 // The system variables behind Limits.
@@ -76,6 +84,7 @@ const (
 	varMaxExecutionTime     = "max_execution_time"
 	varMaxPreparedStmtCount = "max_prepared_stmt_count"
 	varStatementMemory      = "lastaccess_statement_memory_limit"
+	varTotalMemory          = "lastaccess_total_statement_memory_limit"
 	varVersion              = "version"
 	varNetWriteTimeout      = "net_write_timeout"
 )
@@ -102,6 +111,9 @@ func (l *Limits) ensureDefaults() {
 	if l.StatementMemory == 0 {
 		l.StatementMemory = DefaultStatementMemory
 	}
+	if l.TotalStatementMemory == 0 {
+		l.TotalStatementMemory = DefaultTotalStatementMemory
+	}
 }
 
 // Validate reports limits outside the ranges MySQL accepts.
@@ -123,24 +135,34 @@ func (l *Limits) Validate() error {
 		"max_execution_time %s is not a whole number of milliseconds", l.MaxExecutionTime)
 	check(l.MaxPreparedStmtCount >= 0 && l.MaxPreparedStmtCount <= 4194304,
 		"max_prepared_stmt_count %d is not between 0 and 4194304", l.MaxPreparedStmtCount)
-	check(l.StatementMemory >= 0, "the statement memory limit %d is negative", l.StatementMemory)
+	check(l.StatementMemory == 0 || l.StatementMemory >= 1<<20, "the statement memory limit %d is under 1 MiB", l.StatementMemory)
+	check(l.TotalStatementMemory == 0 || l.TotalStatementMemory >= 1<<20, "the total statement memory limit %d is under 1 MiB", l.TotalStatementMemory)
 	return errors.Join(errs...)
 }
 
-// statementMemoryVar is lastaccess's own system variable: global only, so
-// only the admin changes it.
-var statementMemoryVar = &sql.MysqlSystemVariable{
-	Name:    varStatementMemory,
-	Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Global),
-	Dynamic: true,
-	Type:    types.NewSystemIntType(varStatementMemory, 1<<20, math.MaxInt64, false),
-	Default: int64(DefaultStatementMemory),
+// memoryVars are lastaccess's own system variables: global only, so only
+// the admin changes them.
+var memoryVars = []sql.SystemVariable{
+	&sql.MysqlSystemVariable{
+		Name:    varStatementMemory,
+		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Global),
+		Dynamic: true,
+		Type:    types.NewSystemIntType(varStatementMemory, 1<<20, math.MaxInt64, false),
+		Default: int64(DefaultStatementMemory),
+	},
+	&sql.MysqlSystemVariable{
+		Name:    varTotalMemory,
+		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Global),
+		Dynamic: true,
+		Type:    types.NewSystemIntType(varTotalMemory, 1<<20, math.MaxInt64, false),
+		Default: int64(DefaultTotalStatementMemory),
+	},
 }
 
 // applyGlobals sets the system variables of the limits, and the version
 // version() and @@version answer, to the server's options.
 func applyGlobals(l Limits, version string) error {
-	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{statementMemoryVar})
+	sql.SystemVariables.AddSystemVariables(memoryVars)
 	return sql.SystemVariables.AssignValues(map[string]any{
 		varMaxAllowedPacket:     l.MaxAllowedPacket,
 		varMaxConnections:       int64(l.MaxConnections),
@@ -150,6 +172,7 @@ func applyGlobals(l Limits, version string) error {
 		varMaxExecutionTime:     l.MaxExecutionTime.Milliseconds(),
 		varMaxPreparedStmtCount: int64(l.MaxPreparedStmtCount),
 		varStatementMemory:      l.StatementMemory,
+		varTotalMemory:          l.TotalStatementMemory,
 		varVersion:              version,
 	})
 }

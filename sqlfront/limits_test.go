@@ -19,8 +19,9 @@ func TestLimitDefaults(t *testing.T) {
 	ts := startServer(t)
 	reader := ts.reader()
 	got := queryRows(t, reader, "SELECT @@max_allowed_packet, @@global.max_connections, @@global.connect_timeout, @@wait_timeout, "+
-		"@@max_execution_time, @@global.max_prepared_stmt_count, @@global.lastaccess_statement_memory_limit, version(), @@version")[0]
-	want := []string{"67108864", "151", "10", "28800", "0", "16382", "268435456", DefaultVersion, DefaultVersion}
+		"@@max_execution_time, @@global.max_prepared_stmt_count, @@global.lastaccess_statement_memory_limit, "+
+		"@@global.lastaccess_total_statement_memory_limit, version(), @@version")[0]
+	want := []string{"67108864", "151", "10", "28800", "0", "16382", "134217728", "268435456", DefaultVersion, DefaultVersion}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("limits %v, want %v", got, want)
 	}
@@ -29,8 +30,8 @@ func TestLimitDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := serverVersion(t, hs); v != got[7] {
-		t.Fatalf("handshake version %q, version() %q", v, got[7])
+	if v := serverVersion(t, hs); v != got[8] {
+		t.Fatalf("handshake version %q, version() %q", v, got[8])
 	}
 }
 

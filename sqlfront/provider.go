@@ -27,6 +27,9 @@ type frontend struct {
 	// exists.
 	mysqlDB *mysql_db.MySQLDb
 
+	// memory is what the running statements' intermediate results hold.
+	memory memoryPool
+
 	// eventKeysRead counts the keys access_events scans have read.
 	eventKeysRead atomic.Int64
 }

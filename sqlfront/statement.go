@@ -56,7 +56,7 @@ func (h *handler) start(ctx context.Context, c *mysql.Conn, query string) (*stat
 	if ms := sessionInt(h.session(c.ConnectionID), varMaxExecutionTime, 0); ms > 0 && !h.f.changesData(query) {
 		sctx, st.stop = context.WithTimeoutCause(sctx, time.Duration(ms)*time.Millisecond, errExecutionTime)
 	}
-	st.budget = newMemoryBudget(globalInt(varStatementMemory, DefaultStatementMemory))
+	st.budget = newMemoryBudget(globalInt(varStatementMemory, DefaultStatementMemory), &h.f.memory, globalInt(varTotalMemory, DefaultTotalStatementMemory))
 	st.ctx = withMemoryBudget(sctx, st.budget)
 	if st.gc != nil {
 		st.gc.watchStatement(func() { cancel(errClientGone) })
@@ -87,6 +87,7 @@ func (h *handler) finish(st *statement, c *mysql.Conn, kind, query string, err e
 		st.stop()
 	}
 	st.cancel(nil)
+	st.budget.release()
 	h.logStatement(c, kind, query, st.start, err)
 	return err
 }

@@ -34,8 +34,10 @@ import (
 //     if every value were distinct).
 //
 // The statement stops with error 3170 (ER_CAPACITY_EXCEEDED) naming the
-// limit. The estimate is not the Go heap: it bounds the statement's
-// intermediate results to within a small factor of the limit.
+// limit; so does a statement that would take the statements running
+// together past lastaccess_total_statement_memory_limit. The estimate is
+// not the Go heap: it bounds intermediate results to within a small
+// factor of the limits.
 const (
 	cacheEntryBytes  = 128
 	distinctRowBytes = 40
@@ -44,27 +46,49 @@ const (
 	valueBytes       = 16
 )
 
-// memoryBudget is one statement's budget.
+// memoryPool is the bytes the statements running together hold.
+type memoryPool struct{ used atomic.Int64 }
+
+// memoryBudget is one statement's budget, drawn from the server's pool.
 type memoryBudget struct {
-	limit int64
-	used  atomic.Int64
-	over  atomic.Bool
+	limit     int64
+	pool      *memoryPool
+	poolLimit int64
+	used      atomic.Int64
+	over      atomic.Int32 // 1: the statement's limit, 2: the pool's
 }
 
-func newMemoryBudget(limit int64) *memoryBudget { return &memoryBudget{limit: limit} }
+func newMemoryBudget(limit int64, pool *memoryPool, poolLimit int64) *memoryBudget {
+	return &memoryBudget{limit: limit, pool: pool, poolLimit: poolLimit}
+}
 
-// charge adds n bytes; false when the statement is over its budget.
+// charge adds n bytes; false when the statement is over its budget or
+// the statements together over theirs.
 func (b *memoryBudget) charge(n int64) bool {
-	if b.used.Add(n) > b.limit {
-		b.over.Store(true)
+	used := b.used.Add(n)
+	total := b.pool.used.Add(n)
+	switch {
+	case used > b.limit:
+		b.over.CompareAndSwap(0, 1)
+		return false
+	case total > b.poolLimit:
+		b.over.CompareAndSwap(0, 2)
 		return false
 	}
 	return true
 }
 
-func (b *memoryBudget) exceeded() bool { return b != nil && b.over.Load() }
+// release gives the statement's bytes back to the pool when it ends.
+func (b *memoryBudget) release() { b.pool.used.Add(-b.used.Swap(0)) }
+
+func (b *memoryBudget) exceeded() bool { return b != nil && b.over.Load() != 0 }
 
 func (b *memoryBudget) err() error {
+	if b.over.Load() == 2 {
+		return mysql.NewSQLError(erCapacityExceeded, mysql.SSUnknownSQLState,
+			"Memory capacity of %d bytes for '%s' exceeded. The statements running together hold that much in intermediate results (sorts, groups, joins, subqueries): try again later, narrow the statement with WHERE or LIMIT, or ask the admin to raise the limit.",
+			b.poolLimit, varTotalMemory)
+	}
 	return mysql.NewSQLError(erCapacityExceeded, mysql.SSUnknownSQLState,
 		"Memory capacity of %d bytes for '%s' exceeded. The statement's intermediate results (sorts, groups, joins, subqueries) outgrew it: narrow it with WHERE or LIMIT, or ask the admin to raise the limit.",
 		b.limit, varStatementMemory)

@@ -46,6 +46,12 @@ func TestStatementMemoryBudget(t *testing.T) {
 		wantError(t, err, 3170, "HY000", "Memory capacity of 1048576 bytes for 'lastaccess_statement_memory_limit' exceeded.")
 		t.Logf("%s: stopped after %s", q, time.Since(start).Round(time.Millisecond))
 	}
+	// The statements together: one statement may hold 64 MiB, all of
+	// them 1 MiB.
+	setGlobal(t, admin, "lastaccess_statement_memory_limit", 64<<20)
+	setGlobal(t, admin, "lastaccess_total_statement_memory_limit", 1<<20)
+	_, err := reader.Exec("SELECT a.EventId, b.EventId FROM access_events a, access_events b ORDER BY 1, 2")
+	wantError(t, err, 3170, "HY000", "Memory capacity of 1048576 bytes for 'lastaccess_total_statement_memory_limit' exceeded. The statements running together")
 	for _, c := range []struct{ q, want string }{
 		{"SELECT COUNT(*) FROM access_events a, access_events b", ""},
 		{"SELECT COUNT(*) FROM (SELECT EventId FROM access_events ORDER BY EventTime DESC LIMIT 5) t", "5"},

@@ -21,6 +21,7 @@ func registerLimitFlags(fs *flag.FlagSet, l *sqlfront.Limits) {
 		WaitTimeout:          sqlfront.DefaultWaitTimeout,
 		MaxPreparedStmtCount: sqlfront.DefaultMaxPreparedStmtCount,
 		StatementMemory:      sqlfront.DefaultStatementMemory,
+		TotalStatementMemory: sqlfront.DefaultTotalStatementMemory,
 	}
 	fs.Var((*byteSize)(&l.MaxAllowedPacket), "max-allowed-packet", "max_allowed_packet: longest client packet and string function result (1153, warning 1301)")
 	fs.IntVar(&l.MaxConnections, "max-connections", l.MaxConnections, "max_connections: open connections (1040 past it; one more for the admin)")
@@ -29,6 +30,7 @@ func registerLimitFlags(fs *flag.FlagSet, l *sqlfront.Limits) {
 	fs.DurationVar(&l.MaxExecutionTime, "max-execution-time", l.MaxExecutionTime, "max_execution_time: a statement's longest run (3024); 0 for none")
 	fs.IntVar(&l.MaxPreparedStmtCount, "max-prepared-stmt-count", l.MaxPreparedStmtCount, "max_prepared_stmt_count: prepared statements of all connections (1461)")
 	fs.Var((*byteSize)(&l.StatementMemory), "statement-memory-limit", "lastaccess_statement_memory_limit: bytes a statement's intermediate results may hold (3170)")
+	fs.Var((*byteSize)(&l.TotalStatementMemory), "total-statement-memory-limit", "lastaccess_total_statement_memory_limit: bytes the intermediate results of all running statements may hold (3170)")
 }
 
 // byteSize is a flag of bytes: a number with an optional K, M or G
