@@ -139,8 +139,12 @@ const watchDelay = 100 * time.Millisecond
 const pendingCap = 64 << 10
 
 // drainLimit bounds how long the server reads and discards the rest of a
-// packet it refused, so the client finishes writing and reads the error.
-const drainLimit = 10 * time.Second
+// packet it refused, so the client finishes writing and reads the error;
+// after long data, the client is done when it pauses for drainPause.
+const (
+	drainLimit = 10 * time.Second
+	drainPause = 300 * time.Millisecond
+)
 
 // guardedConn is one client connection under the guard.
 type guardedConn struct {
@@ -164,6 +168,9 @@ type guardedConn struct {
 	// callEnd is set between a CALL's result set and the OK packet that
 	// ends it (handler.ComMultiQuery).
 	callEnd *callEnd
+	// longData is the bytes of COM_STMT_SEND_LONG_DATA each prepared
+	// statement got since its last execution (connection goroutine only).
+	longData map[uint32]int64
 	// stmtMu guards the connection's prepared statements: its
 	// COM_STMT_PREPARE ids and the names of its PREPAREs.
 	stmtMu       sync.Mutex
@@ -340,7 +347,9 @@ func (c *guardedConn) metered(b []byte, err error) (int, error) {
 // whole packet before it reads, finds the error numbered as it expects
 // after its last frame (MySQL closes at once: its clients mostly see
 // "server has gone away"). rest is what was read past the header that
-// passed the limit.
+// passed the limit. After long data that passed it, the client sends
+// more long data and then COM_STMT_EXECUTE, to which it expects the
+// answer: everything it sends until it pauses is discarded.
 func (c *guardedConn) refusePacket(rest []byte) {
 	c.l.count(func(s *GuardStats) { s.PacketsTooLarge++ })
 	c.l.log.Info("connection closed: packet over max_allowed_packet", "client", c.RemoteAddr().String(), "max_allowed_packet", c.maxPacket)
@@ -354,6 +363,21 @@ func (c *guardedConn) refusePacket(rest []byte) {
 		m.feed(buf[:n])
 		if err != nil {
 			break
+		}
+	}
+	if c.longData != nil {
+		deadline := time.Now().Add(drainLimit)
+		for time.Now().Before(deadline) {
+			pause := time.Now().Add(drainPause)
+			if pause.After(deadline) {
+				pause = deadline
+			}
+			_ = c.Conn.SetReadDeadline(pause)
+			n, err := c.Conn.Read(buf)
+			m.feed(buf[:n])
+			if err != nil {
+				break
+			}
 		}
 	}
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(refuseTimeout))
@@ -466,7 +490,9 @@ type packetMeter struct {
 	limit   int64 // 0: no limit
 	lastSeq byte  // the sequence number of the last frame begun
 	packets int   // packets begun
-	onHead  func(packet int, head []byte)
+	// onHead sees the start of each packet (and its length so far); it
+	// may refuse the packet, as a packet over the limit is refused.
+	onHead func(packet int, head []byte, length int64) (refuse bool)
 
 	hdr       [packetHeaderLen]byte
 	hdrN      int   // header bytes seen of the current frame
@@ -489,9 +515,15 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 		if m.left > 0 {
 			n := min(int64(len(b)-used), m.left)
 			if m.first && m.headN >= 0 {
-				m.headN += copy(m.head[m.headN:], b[used:used+int(n)])
+				k := copy(m.head[m.headN:], b[used:used+int(n)])
+				m.headN += k
 				if m.headN == packetHeadLen || n == m.left {
-					m.reportHead()
+					m.left -= int64(k)
+					used += k
+					if m.reportHead() {
+						return used, true
+					}
+					continue
 				}
 			}
 			m.left -= n
@@ -510,9 +542,6 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 		if m.first {
 			m.total, m.headN = 0, 0
 			m.packets++
-			if length == 0 {
-				m.reportHead()
-			}
 		}
 		m.total += length
 		m.continued = length == maxFrameLen
@@ -521,15 +550,19 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 		if m.limit > 0 && m.total > m.limit {
 			return used, true
 		}
+		if m.first && length == 0 && m.reportHead() {
+			return used, true
+		}
 	}
 	return used, false
 }
 
-func (m *packetMeter) reportHead() {
-	if m.onHead != nil {
-		m.onHead(m.packets, m.head[:m.headN])
+func (m *packetMeter) reportHead() (refuse bool) {
+	if m.onHead != nil && m.limit > 0 {
+		refuse = m.onHead(m.packets, m.head[:m.headN], m.total)
 	}
 	m.headN = -1
+	return refuse
 }
 
 // packetDone says whether the meter stands between two packets.

@@ -61,10 +61,21 @@ func TestMaxAllowedPacket(t *testing.T) {
 			t.Fatalf("a statement within max_allowed_packet: %d %v", n, err)
 		}
 	}
-	if got := ts.srv.GuardStats().PacketsTooLarge; got != 2 {
-		t.Fatalf("PacketsTooLarge %d, want 2", got)
+	// A parameter sent in pieces (COM_STMT_SEND_LONG_DATA, each under
+	// the limit) is bounded as a whole: 77 MB went through 64 MB.
+	setGlobal(t, admin, "max_allowed_packet", 1<<20)
+	db := ts.open(readerUser, readerPassword, "maxAllowedPacket=0") // the driver takes the server's
+	var n int
+	err := db.QueryRow("SELECT LENGTH(?)", strings.Repeat("a", 3<<20)).Scan(&n)
+	wantError(t, err, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")
+	db = ts.open(readerUser, readerPassword, "maxAllowedPacket=0")
+	if err := db.QueryRow("SELECT LENGTH(?)", strings.Repeat("a", 600<<10)).Scan(&n); err != nil || n != 600<<10 {
+		t.Fatalf("a parameter within max_allowed_packet: %d %v", n, err)
 	}
-	_, err := ts.reader().Exec("SET SESSION max_allowed_packet = 1073741824")
+	if got := ts.srv.GuardStats().PacketsTooLarge; got != 3 {
+		t.Fatalf("PacketsTooLarge %d, want 3", got)
+	}
+	_, err = ts.reader().Exec("SET SESSION max_allowed_packet = 1073741824")
 	wantError(t, err, 1621, "HY000", "SESSION variable 'max_allowed_packet' is read-only")
 	if rows := queryRows(t, admin, "SELECT COUNT(*) FROM accounts"); rows[0][0] == "0" {
 		t.Fatal("no accounts")

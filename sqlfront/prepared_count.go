@@ -16,18 +16,43 @@ import (
 // succeeded adds or removes its name, and a closed connection takes its
 // own away.
 
-// comStmtClose is COM_STMT_CLOSE.
-const comStmtClose = 0x19
+// The commands about prepared statements the guard follows.
+const (
+	comStmtSendLongData = 0x18
+	comStmtExecute      = 0x17
+	comStmtClose        = 0x19
+	comStmtReset        = 0x1a
+)
 
 // packetHead sees the start of each packet the client sends: the
-// capabilities of its handshake response, then COM_STMT_CLOSE commands.
-func (c *guardedConn) packetHead(packet int, head []byte) {
-	switch {
-	case packet == 1 && len(head) >= 4:
+// capabilities of its handshake response, then the commands about
+// prepared statements. It refuses COM_STMT_SEND_LONG_DATA that takes a
+// statement's parameters past max_allowed_packet (vitess appends them
+// without bound: 77 MB went through a 64 MB limit), as MySQL bounds long
+// data by it.
+func (c *guardedConn) packetHead(packet int, head []byte, length int64) (refuse bool) {
+	if packet == 1 && len(head) >= 4 {
 		c.clientFlags = binary.LittleEndian.Uint32(head)
-	case len(head) == packetHeadLen && head[0] == comStmtClose:
-		c.stmtClosed(binary.LittleEndian.Uint32(head[1:]))
+		return false
 	}
+	if len(head) < packetHeadLen {
+		return false
+	}
+	id := binary.LittleEndian.Uint32(head[1:])
+	switch head[0] {
+	case comStmtSendLongData:
+		if c.longData == nil {
+			c.longData = make(map[uint32]int64)
+		}
+		c.longData[id] += length
+		return c.longData[id] > c.maxPacket
+	case comStmtClose:
+		c.stmtClosed(id)
+		delete(c.longData, id)
+	case comStmtExecute, comStmtReset:
+		delete(c.longData, id)
+	}
+	return false
 }
 
 // stmtPrepared counts a statement COM_STMT_PREPARE made.

@@ -68,8 +68,13 @@ const maxIngestErrors = 5
 
 // ingestEvents stores the access events of a JSON text of CloudTrail
 // records (a {"Records":[…]} document, a JSON array or NDJSON), through
-// the same parser as file ingest. A call is all or nothing: any malformed
-// record fails it, naming the records, and stores nothing.
+// the same parser as file ingest. Any malformed record fails the call,
+// naming the records, and stores nothing. A call whose events are all
+// well-formed commits them in parts (one commit per engine batch): a
+// server killed during the call keeps the parts committed before, and a
+// call that fails or is cancelled after its first part says how many
+// events it stored. Sending the same records again is the recovery:
+// stored events count as duplicates, the rest are stored, once.
 func ingestEvents(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
 	text := a.str(0)
 	if text == "" {
@@ -82,6 +87,9 @@ func ingestEvents(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
 	if len(events) > 0 {
 		res, err := f.eng.Append(ctx, events)
 		if err != nil {
+			if done := res.Ingested + res.Duplicates; done > 0 {
+				err = fmt.Errorf("ingest_events stored %d of its %d events before it failed; send the same records again to store the rest (the stored ones count as duplicates): %w", done, len(events), err)
+			}
 			return nil, err
 		}
 		sum.AddAppendResult(res)
