@@ -17,7 +17,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build run test test-go test-race bench-smoke lint bench bench-peers fuzz crash clean
+.PHONY: build run test test-go test-race bench-smoke lint bench bench-peers fuzz crash soak clients clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lastaccess
@@ -49,8 +49,17 @@ run: build
 
 test: lint test-go test-race bench-smoke
 
-test-go:
+test-go: clients
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# The MySQL clients the SQL tests run beside go-sql-driver: node's mysql2
+# from npm (pinned by sqlfront/testdata/clients/node/package-lock.json).
+# PyMySQL and the mysql client are Debian packages (.ci/run installs
+# them); a test whose client is missing skips, saying so.
+clients:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd sqlfront/testdata/clients/node && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the mysql2 client tests will skip (Debian: apt-get install nodejs npm)"; fi
 
 # The concurrent load test (32 MySQL clients while an ingest streams in)
 # under the race detector, at its small size; LASTACCESS_LOAD=large for
@@ -109,6 +118,14 @@ fuzz:
 # LASTACCESS_CRASH_SEED=N replays it).
 crash:
 	LASTACCESS_CRASH_ROUNDS=$${LASTACCESS_CRASH_ROUNDS:-100} $(GO) test -count=1 -v -run '^TestCrash' -timeout 60m ./cmd/lastaccess
+
+# The MySQL server soak at its large size: 300 clients for 10 minutes
+# mixing reads, ingest, long and abandoned statements, oversize packets,
+# string and memory bombs and stalled handshakes against `lastaccess
+# serve`; it prints statements/s, errors by kind, the peak RSS and how
+# long abandoned statements and stalled handshakes lived.
+soak:
+	LASTACCESS_SOAK=large $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 30m ./cmd/lastaccess
 
 clean:
 	rm -rf bin

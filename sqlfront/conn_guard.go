@@ -54,12 +54,19 @@ type GuardStats struct {
 	IdleTimeouts       int64 // closed by wait_timeout (error 4031)
 	PacketsTooLarge    int64 // closed with error 1153
 	ClientsGone        int64 // statements cancelled because their client went away
+	// OutlivedClientMax is the longest a cancelled statement ran on after
+	// the server saw its client go away.
+	OutlivedClientMax time.Duration
 }
 
 func (l *guardListener) count(f func(*GuardStats)) {
 	l.statsMu.Lock()
 	f(&l.stats)
 	l.statsMu.Unlock()
+}
+
+func (l *guardListener) statementOutlived(d time.Duration) {
+	l.count(func(s *GuardStats) { s.OutlivedClientMax = max(s.OutlivedClientMax, d) })
 }
 
 func (l *guardListener) snapshot() GuardStats {

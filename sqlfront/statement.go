@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +22,7 @@ type statement struct {
 	budget *memoryBudget
 	start  time.Time
 	gc     *guardedConn
+	goneAt atomic.Int64 // when the client went away (unix ns), 0 while it is there
 }
 
 var (
@@ -59,7 +61,10 @@ func (h *handler) start(ctx context.Context, c *mysql.Conn, query string) (*stat
 	st.budget = newMemoryBudget(globalInt(varStatementMemory, DefaultStatementMemory), &h.f.memory, globalInt(varTotalMemory, DefaultTotalStatementMemory))
 	st.ctx = withMemoryBudget(sctx, st.budget)
 	if st.gc != nil {
-		st.gc.watchStatement(func() { cancel(errClientGone) })
+		st.gc.watchStatement(func() {
+			st.goneAt.Store(time.Now().UnixNano())
+			cancel(errClientGone)
+		})
 	}
 	return st, nil
 }
@@ -88,6 +93,9 @@ func (h *handler) finish(st *statement, c *mysql.Conn, kind, query string, err e
 	}
 	st.cancel(nil)
 	st.budget.release()
+	if gone := st.goneAt.Load(); gone != 0 {
+		st.gc.l.statementOutlived(time.Duration(time.Now().UnixNano() - gone))
+	}
 	h.logStatement(c, kind, query, st.start, err)
 	return err
 }

@@ -145,3 +145,22 @@ func TestPrepareOverTextProtocol(t *testing.T) {
 		t.Fatalf("EXECUTE: %d %v", v, err)
 	}
 }
+
+// TestIngestEventsManyMalformed: a text of many malformed records (issue
+// 17 row 7: 4 M empty records took 1.87 GB, every error kept) is refused
+// naming how many and the first five, storing nothing; the server keeps
+// only the first errors.
+func TestIngestEventsManyMalformed(t *testing.T) {
+	ts := startServer(t)
+	admin := ts.admin()
+	before := queryRows(t, admin, "SELECT COUNT(*) FROM access_events")
+	text := `{"Records":[` + strings.Repeat(`{},`, 99999) + `{}]}`
+	_, err := admin.Exec("CALL ingest_events(?)", text)
+	wantError(t, err, 1644, "45000", "InvalidInput: 100000 malformed record(s), nothing was stored: ingest_events: record 0: userIdentity: missing; ")
+	if me := mysqlError(t, err); !strings.HasSuffix(me.Message, "ingest_events: record 4: userIdentity: missing; and 99995 more") {
+		t.Fatalf("message %q", me.Message)
+	}
+	if after := queryRows(t, admin, "SELECT COUNT(*) FROM access_events"); after[0][0] != before[0][0] {
+		t.Fatalf("%s events, %s before", after[0][0], before[0][0])
+	}
+}

@@ -186,6 +186,11 @@ func runServe(ctx context.Context, env *env, args []string) error {
 	}
 	shutErr := srv.Shutdown(sctx)
 	awsShutErr := <-awsShut
+	if g := srv.GuardStats(); g != (sqlfront.GuardStats{}) {
+		logger.Info("connections refused or closed by the limits", "too_many_connections", g.TooManyConnections,
+			"connect_timeouts", g.HandshakeTimeouts, "wait_timeouts", g.IdleTimeouts, "packets_too_large", g.PacketsTooLarge,
+			"statements_of_clients_gone", g.ClientsGone, "longest_after_client_gone", g.OutlivedClientMax)
+	}
 	if err := <-served; serveErr == nil {
 		serveErr = err
 	}
