@@ -201,7 +201,7 @@ func capMessage(err error) error {
 	}
 	msg := se.Message
 	if len(msg) <= maxMessageBytes && utf8.ValidString(msg) {
-		return err
+		return se
 	}
 	return mysql.NewSQLError(se.Num, se.State, "%s", truncateUTF8(escapeInvalidUTF8(msg), maxMessageBytes))
 }

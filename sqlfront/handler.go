@@ -50,7 +50,7 @@ func newHandler(inner mysql.Handler, f *frontend, log *slog.Logger, logQueries b
 }
 
 // begin admits a statement unless the server is shutting down.
-func (h *handler) begin(c *mysql.Conn) bool {
+func (h *handler) begin() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.draining {

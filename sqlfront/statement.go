@@ -40,7 +40,7 @@ func (h *handler) start(ctx context.Context, c *mysql.Conn, query string) (*stat
 	if err := checkUTF8(query, "statement"); err != nil {
 		return nil, err
 	}
-	if !h.begin(c) {
+	if !h.begin() {
 		return nil, errShuttingDown
 	}
 	st := &statement{start: time.Now(), gc: guardOf(c)}
