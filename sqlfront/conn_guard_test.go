@@ -47,9 +47,9 @@ func packet(seq byte, body []byte) []byte {
 func TestPacketMeter(t *testing.T) {
 	stream := bytes.Join([][]byte{
 		packet(1, []byte{0x85, 0xa6, 0x3f, 0x20, 0, 0, 0, 1}), // a handshake response
-		packet(0, []byte{0x03, 'S', 'E', 'L'}),                 // COM_QUERY
-		packet(0, []byte{0x19, 7, 0, 0, 0}),                     // COM_STMT_CLOSE 7
-		packet(0, nil),                                          // an empty packet
+		packet(0, []byte{0x03, 'S', 'E', 'L'}),                // COM_QUERY
+		packet(0, []byte{0x19, 7, 0, 0, 0}),                   // COM_STMT_CLOSE 7
+		packet(0, nil),                                        // an empty packet
 		packet(0, bytes.Repeat([]byte{0x03}, 100)),
 		packet(0, []byte{0xEE, 1, 2, 3, 4, 5}), // refused by the test's onHead
 	}, nil)
