@@ -279,6 +279,13 @@ func (c *guardedConn) Write(p []byte) (int, error) {
 	if c.loggedIn.Load() {
 		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	}
+	if c.binaryCallEnd != nil {
+		if out, ok := c.appendCallEnd(p); ok {
+			n, err := c.Conn.Write(out)
+			c.out.feed(out[:n])
+			return min(n, len(p)), err
+		}
+	}
 	n, err := c.Conn.Write(p)
 	c.out.feed(p[:n])
 	return n, err
@@ -507,6 +514,7 @@ type packetMeter struct {
 	total     int64 // bytes of the current packet so far, frames included
 	continued bool  // the current frame is full: the next one continues it
 	first     bool  // the current frame is its packet's first
+	firstByte byte  // the current packet's first byte
 	head      [packetHeadLen]byte
 	headN     int // -1 once reported
 }
@@ -521,6 +529,9 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 	for used < len(b) {
 		if m.left > 0 {
 			n := min(int64(len(b)-used), m.left)
+			if m.first && m.headN == 0 {
+				m.firstByte = b[used]
+			}
 			if m.first && m.headN >= 0 {
 				k := copy(m.head[m.headN:], b[used:used+int(n)])
 				m.headN += k
@@ -547,7 +558,7 @@ func (m *packetMeter) feed(b []byte) (used int, over bool) {
 		length := int64(m.hdr[0]) | int64(m.hdr[1])<<8 | int64(m.hdr[2])<<16
 		m.first = !m.continued
 		if m.first {
-			m.total, m.headN = 0, 0
+			m.total, m.headN, m.firstByte = 0, 0, 0
 			m.packets++
 		}
 		m.total += length

@@ -21,9 +21,9 @@ import (
 // A prepared CALL (COM_STMT_EXECUTE) is one statement to vitess, which
 // writes the result set's end with the connection's status flags once
 // the handler returns: the handler adds SERVER_MORE_RESULTS_EXISTS to
-// them, and the connection guard writes the OK packet before it reads the
-// client's next command (numbered after the last packet it saw written),
-// then takes the flag away again.
+// them, and the connection guard writes the OK packet right after the
+// end (in the same write, numbered after it), or at the latest before it
+// reads the client's next command, then takes the flag away again.
 
 // callEndMarker is the rest of a query after a CALL's result set. No
 // client text reaches ComMultiQuery as a rest: vitess passes back only
@@ -130,6 +130,22 @@ func (h *handler) owePreparedCallEnd(c *mysql.Conn, query string) {
 	status := c.StatusFlags
 	c.StatusFlags |= mysql.ServerMoreResultsExists
 	gc.binaryCallEnd = &binaryCallEnd{status: status, restore: func() { c.StatusFlags = status }}
+}
+
+// appendCallEnd adds the OK packet owed after a prepared CALL to what
+// vitess writes, when that ends with the result set's end: a packet that
+// starts with 0xFE and is shorter than 9 bytes (a binary row starts with
+// 0x00).
+func (c *guardedConn) appendCallEnd(p []byte) ([]byte, bool) {
+	m := c.out
+	m.onHead = nil
+	if _, over := m.feed(p); over || !m.packetDone() || m.firstByte != 0xfe || m.total >= 9 {
+		return nil, false
+	}
+	end := c.binaryCallEnd
+	c.binaryCallEnd = nil
+	end.restore()
+	return append(p[:len(p):len(p)], okPacket(m.lastSeq+1, end.status)...), true
 }
 
 // endBinaryCall writes the OK packet owed after a prepared CALL, if any.
