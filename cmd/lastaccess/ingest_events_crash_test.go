@@ -27,7 +27,7 @@ import (
 func TestCrashIngestEventsCall(t *testing.T) {
 	dir := t.TempDir()
 	cfg := gen.Sample()
-	cfg.Accounts, cfg.Records, cfg.Services = 30, 15_000, 40
+	cfg.Accounts, cfg.Records, cfg.Services = 30, 10_000, 40
 	org, err := gen.Organization(cfg)
 	if err != nil {
 		t.Fatal(err)
