@@ -74,3 +74,6 @@ func (b *byteSize) Set(s string) error {
 	*b = byteSize(n << shift)
 	return nil
 }
+
+// argName is the value's placeholder in help.
+func (b *byteSize) argName() string { return "SIZE" }
