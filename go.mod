@@ -79,3 +79,5 @@ require (
 	google.golang.org/protobuf v1.36.7 // indirect
 	gopkg.in/src-d/go-errors.v1 v1.0.0 // indirect
 )
+
+replace github.com/dolthub/go-icu-regex => ./internal/third_party/go-icu-regex
