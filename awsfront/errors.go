@@ -26,22 +26,26 @@ const (
 	codeRequestTimeout             = "RequestTimeout"
 )
 
-// wireStatus is the HTTP status of each code this frontend answers with.
-// The engine's codes keep the status the engine gives them
-// (engine.Error.HTTPStatus).
+// wireStatus is the HTTP status of each code this frontend answers with:
+// the engine's (SPEC §4.3) and the wire's own. Any other is a failure of
+// the server (500).
 var wireStatus = map[string]int{
-	codeInvalidAction:              http.StatusBadRequest,
-	codeMissingAction:              http.StatusBadRequest,
-	codeMissingParameter:           http.StatusBadRequest,
-	codeMalformedQueryString:       http.StatusNotFound, // as AWS's common errors list it
-	codeInvalidClientTokenID:       http.StatusForbidden,
-	codeSignatureDoesNotMatch:      http.StatusForbidden,
-	codeIncompleteSignature:        http.StatusBadRequest,
-	codeMissingAuthenticationToken: http.StatusForbidden,
-	codeRequestExpired:             http.StatusBadRequest,
-	codeAccessDenied:               http.StatusForbidden,
-	codeMethodNotAllowed:           http.StatusMethodNotAllowed,
-	codeRequestTimeout:             http.StatusBadRequest,
+	engine.CodeValidationError:               http.StatusBadRequest,
+	engine.CodeInvalidInput:                  http.StatusBadRequest,
+	engine.CodeNoSuchEntity:                  http.StatusNotFound,
+	engine.CodeReportGenerationLimitExceeded: http.StatusConflict,
+	codeInvalidAction:                        http.StatusBadRequest,
+	codeMissingAction:                        http.StatusBadRequest,
+	codeMissingParameter:                     http.StatusBadRequest,
+	codeMalformedQueryString:                 http.StatusNotFound, // as AWS's common errors list it
+	codeInvalidClientTokenID:                 http.StatusForbidden,
+	codeSignatureDoesNotMatch:                http.StatusForbidden,
+	codeIncompleteSignature:                  http.StatusBadRequest,
+	codeMissingAuthenticationToken:           http.StatusForbidden,
+	codeRequestExpired:                       http.StatusBadRequest,
+	codeAccessDenied:                         http.StatusForbidden,
+	codeMethodNotAllowed:                     http.StatusMethodNotAllowed,
+	codeRequestTimeout:                       http.StatusBadRequest,
 }
 
 // apiError is what the client receives: an ErrorResponse with Type,
@@ -82,7 +86,11 @@ func wireError(err error) *apiError {
 	}
 	var ee *engine.Error
 	if errors.As(err, &ee) {
-		out := &apiError{status: ee.HTTPStatus(), code: ee.Code, message: ee.Message}
+		status, ok := wireStatus[ee.Code]
+		if !ok {
+			status = http.StatusInternalServerError
+		}
+		out := &apiError{status: status, code: ee.Code, message: ee.Message}
 		out.receiver = out.status >= 500
 		return out
 	}

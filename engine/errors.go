@@ -12,7 +12,9 @@ const (
 	CodeInvalidInput                  = "InvalidInput"
 	CodeNoSuchEntity                  = "NoSuchEntity"
 	CodeReportGenerationLimitExceeded = "ReportGenerationLimitExceeded"
-	CodeServiceFailure                = "ServiceFailure"
+	// CodeServiceFailure is a failure of lastaccess itself, not of the
+	// request: the code of a FAILED job's ErrorDetails.
+	CodeServiceFailure = "ServiceFailure"
 )
 
 // Error is an AWS-coded error. Frontends map it with errors.As: the CLI
@@ -24,19 +26,6 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// HTTPStatus is the status AWS's wire protocol uses for the code.
-func (e *Error) HTTPStatus() int {
-	switch e.Code {
-	case CodeValidationError, CodeInvalidInput:
-		return 400
-	case CodeNoSuchEntity:
-		return 404
-	case CodeReportGenerationLimitExceeded:
-		return 409
-	}
-	return 500
-}
 
 func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -2,13 +2,23 @@ package engine
 
 import (
 	"container/list"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
+
+// Report jobs of every kind share one lifecycle: a job is created in
+// progress and persisted (startJob), runs in the background, and is
+// settled once, COMPLETED with its result or FAILED with the reason
+// (completeJob, failJob); Gets find it (lookupJob) and the SQL tables scan
+// the jobs of a kind (scanJobs). What a kind adds is its payload: the
+// request and, once completed, the result. A new kind is one file with a
+// payload type and its registerJobKind call.
 
 // Job statuses, as AWS names them.
 const (
@@ -17,17 +27,9 @@ const (
 	JobFailed     = "FAILED"
 )
 
-// Job kinds.
 const (
-	JobKindOrganizations        = "organizations"
-	JobKindServiceLastAccessed  = "service-last-accessed"
-	interruptedJobMessage       = "The report job was interrupted because lastaccess stopped before it completed. Generate the report again."
-	internalFailureCode         = "ServiceFailure"
-	jobCacheSize                = 512
-	defaultMaxItems             = 100
-	maxMaxItems                 = 1000
-	maxMarkerLength             = 320
-	reportOwnerOnlyNotFoundText = "The report job %s does not exist."
+	interruptedJobMessage = "The report job was interrupted because lastaccess stopped before it completed. Generate the report again."
+	jobCacheSize          = 512
 )
 
 // ErrorDetails is the failure member of a job (ErrorDetails in
@@ -37,9 +39,33 @@ type ErrorDetails struct {
 	Code    string `json:"Code"`
 }
 
-// job is the persisted record of a report job. Completed jobs are
-// immutable; their sort orders are computed once and cached.
+// jobPayload is what one kind of report job keeps beside the fields every
+// job has: its request and, once completed, its result. It is stored in
+// the same JSON object as those fields, so its JSON names must not repeat
+// theirs.
+type jobPayload interface {
+	// kind names the job kind; it is called on nil receivers too.
+	kind() string
+}
+
+// jobKinds makes an empty payload of each registered kind, for decoding.
+var jobKinds = map[string]func() jobPayload{}
+
+// registerJobKind makes a kind's stored jobs readable; each kind's file
+// calls it from init.
+func registerJobKind(newPayload func() jobPayload) {
+	jobKinds[newPayload().kind()] = newPayload
+}
+
+// job is the record of a report job: the fields of every kind and the
+// kind's payload, stored as one flat JSON object. A settled job is never
+// changed again; its payload may cache what it derives from its result.
 type job struct {
+	jobHeader
+	payload jobPayload
+}
+
+type jobHeader struct {
 	ID        string        `json:"JobId"`
 	Kind      string        `json:"Kind"`
 	Owner     string        `json:"Owner,omitempty"`
@@ -47,46 +73,80 @@ type job struct {
 	Created   Timestamp     `json:"JobCreationDate"`
 	Completed *Timestamp    `json:"JobCompletionDate,omitempty"`
 	Error     *ErrorDetails `json:"ErrorDetails,omitempty"`
-
-	// Organizations report.
-	EntityPath    string         `json:"EntityPath,omitempty"`
-	PolicyID      string         `json:"OrganizationsPolicyId,omitempty"`
-	AccessDetails []AccessDetail `json:"AccessDetails,omitempty"` // by namespace, ascending
-
-	// Service last accessed details (report_service.go). The per-entity
-	// table of a completed job is stored beside it (Store.PutJobTable).
-	ARN                  string                `json:"Arn,omitempty"`
-	JobType              string                `json:"JobType,omitempty"`
-	ServicesLastAccessed []ServiceLastAccessed `json:"ServicesLastAccessed,omitempty"` // by namespace, ascending
-
-	ordersMu sync.Mutex
-	orders   map[string][]int32
 }
 
-// jobTable caches job records and counts the jobs in progress.
+func encodeJob(j *job) ([]byte, error) {
+	head, err := json.Marshal(&j.jobHeader)
+	if err != nil {
+		return nil, fmt.Errorf("engine: encode job: %w", err)
+	}
+	body, err := json.Marshal(j.payload)
+	if err != nil {
+		return nil, fmt.Errorf("engine: encode job: %w", err)
+	}
+	if len(body) <= 2 { // {}
+		return head, nil
+	}
+	// One object: the header's members, then the payload's.
+	return append(append(head[:len(head)-1], ','), body[1:]...), nil
+}
+
+// decodeJob reads a job record; only reads the payload when want accepts
+// the header (nil accepts all), else returns nil.
+func decodeJob(record []byte, want func(*jobHeader) bool) (*job, error) {
+	j := &job{}
+	if err := json.Unmarshal(record, &j.jobHeader); err != nil {
+		return nil, err
+	}
+	if j.ID == "" || j.Status == "" {
+		return nil, errors.New("incomplete job record")
+	}
+	if want != nil && !want(&j.jobHeader) {
+		return nil, nil
+	}
+	newPayload, ok := jobKinds[j.Kind]
+	if !ok {
+		return nil, fmt.Errorf("unknown job kind %q", j.Kind)
+	}
+	j.payload = newPayload()
+	if err := json.Unmarshal(record, j.payload); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// jobTable caches job records and knows the jobs in progress in this
+// process.
 type jobTable struct {
 	store Store
-	clock Clock
 
-	// mu guards cache, lru, running and waiters.
-	mu      sync.Mutex
-	cache   map[string]*list.Element // value: *job
-	lru     *list.List
-	running map[string]int           // kind → jobs in progress in this process
-	waiters map[string]chan struct{} // job id → closed when it leaves IN_PROGRESS
+	// mu guards everything below.
+	mu    sync.Mutex
+	cache map[string]*list.Element // value: *job
+	lru   *list.List
+	// slots counts, per kind, the jobs that hold a place among the jobs
+	// in progress (held: id → kind); a job gives its place back as its
+	// settling starts, before any reader can see it settled.
+	slots map[string]int
+	held  map[string]string
+	// active are the jobs of this process not yet seen settled; waiters
+	// are closed when they are.
+	active  map[string]bool
+	waiters map[string]chan struct{}
 }
 
-func newJobTable(store Store, clock Clock) *jobTable {
-	return &jobTable{store: store, clock: clock, cache: make(map[string]*list.Element), lru: list.New(), running: make(map[string]int), waiters: make(map[string]chan struct{})}
+func newJobTable(store Store) *jobTable {
+	return &jobTable{store: store, cache: make(map[string]*list.Element), lru: list.New(),
+		slots: make(map[string]int), held: make(map[string]string), active: make(map[string]bool), waiters: make(map[string]chan struct{})}
 }
 
 // loadJobs settles jobs a previous process left in progress: their
 // snapshot is gone, so they are marked FAILED with the reason.
 func loadJobs(store Store, clock Clock) (*jobTable, error) {
-	t := newJobTable(store, clock)
+	t := newJobTable(store)
 	var stuck []*job
 	err := store.ScanJobs(func(id string, record []byte) error {
-		j, err := decodeJob(record)
+		j, err := decodeJob(record, nil)
 		if err != nil {
 			return fmt.Errorf("engine: job %s: %w", id, err)
 		}
@@ -99,71 +159,105 @@ func loadJobs(store Store, clock Clock) (*jobTable, error) {
 		return nil, err
 	}
 	for _, j := range stuck {
-		now := NewTimestamp(clock.Now().Truncate(time.Millisecond))
-		j.Status, j.Completed = JobFailed, &now
-		j.Error = &ErrorDetails{Code: internalFailureCode, Message: interruptedJobMessage}
-		if err := t.put(j); err != nil {
+		if err := t.settle(settled(j, JobFailed, clock, nil, &ErrorDetails{Code: CodeServiceFailure, Message: interruptedJobMessage})); err != nil {
 			return nil, err
 		}
 	}
 	return t, nil
 }
 
-func decodeJob(record []byte) (*job, error) {
-	j := &job{}
-	if err := json.Unmarshal(record, j); err != nil {
-		return nil, err
+// settled is the final record of j: its request, the status, the
+// completion time, and the result (payload, nil to keep j's) or failure.
+func settled(j *job, status string, clock Clock, result jobPayload, failure *ErrorDetails) *job {
+	done := NewTimestamp(clock.Now().Truncate(time.Millisecond))
+	final := &job{jobHeader: j.jobHeader, payload: j.payload}
+	final.Status, final.Completed, final.Error = status, &done, failure
+	if result != nil {
+		final.payload = result
 	}
-	if j.ID == "" || j.Status == "" {
-		return nil, errors.New("incomplete job record")
-	}
-	return j, nil
+	return final
 }
 
-// put persists a job record and caches it.
-func (t *jobTable) put(j *job) error {
-	data, err := json.Marshal(j)
+// errJobLimit is startJob's refusal when limit jobs of the kind are in
+// progress; the kind words the error its API returns.
+var errJobLimit = errors.New("engine: too many report jobs in progress")
+
+// start takes a place for j among the jobs in progress of its kind (limit
+// 0: no limit) and persists it.
+func (t *jobTable) start(j *job, limit int) error {
+	data, err := encodeJob(j)
 	if err != nil {
-		return fmt.Errorf("engine: encode job: %w", err)
+		return err
 	}
-	if err := t.store.PutJob(j.ID, data, j.Status == JobInProgress); err != nil {
+	t.mu.Lock()
+	if limit > 0 && t.slots[j.Kind] >= limit {
+		t.mu.Unlock()
+		return errJobLimit
+	}
+	t.slots[j.Kind]++
+	t.held[j.ID] = j.Kind
+	t.active[j.ID] = true
+	t.mu.Unlock()
+	if err := t.store.PutJob(j.ID, data, true); err != nil {
+		t.mu.Lock()
+		t.release(j.ID)
+		delete(t.active, j.ID)
+		t.mu.Unlock()
 		return err
 	}
 	t.mu.Lock()
 	t.remember(j)
-	if ch, ok := t.waiters[j.ID]; ok && j.Status != JobInProgress {
-		close(ch)
-		delete(t.waiters, j.ID)
-	}
 	t.mu.Unlock()
 	return nil
 }
 
+// settle stores a job's final record. The job's place among the jobs in
+// progress is given back first: whoever sees the job settled (a Get, a
+// waiter, the stored record) may start another at once. Even when the
+// record cannot be stored, the job is settled in memory, so waiters
+// return and Gets tell the failure; a restart then marks it interrupted.
+func (t *jobTable) settle(final *job) error {
+	data, err := encodeJob(final)
+	t.mu.Lock()
+	t.release(final.ID)
+	t.mu.Unlock()
+	if err == nil {
+		err = t.store.PutJob(final.ID, data, false)
+	}
+	if err != nil && final.Status != JobFailed {
+		return err // the caller stores the failure instead
+	}
+	t.mu.Lock()
+	t.remember(final)
+	delete(t.active, final.ID)
+	if ch, ok := t.waiters[final.ID]; ok {
+		close(ch)
+		delete(t.waiters, final.ID)
+	}
+	t.mu.Unlock()
+	return err
+}
+
+// release gives back a job's place among the jobs in progress, once.
+// Callers hold mu.
+func (t *jobTable) release(id string) {
+	if kind, ok := t.held[id]; ok {
+		delete(t.held, id)
+		t.slots[kind]--
+	}
+}
+
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// finished returns a channel closed once the job is no longer in progress.
+// finished returns a channel closed once the job is settled.
 func (t *jobTable) finished(id string) (<-chan struct{}, error) {
 	if _, err := t.get(id); err != nil {
 		return nil, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	el, ok := t.cache[id]
-	if ok && el.Value.(*job).Status != JobInProgress {
+	if !t.active[id] {
 		return closedChan, nil
-	}
-	if !ok {
-		// Evicted meanwhile: only a finished job is ever evicted while it
-		// is not being written, so read it again.
-		t.mu.Unlock()
-		j, err := t.get(id)
-		t.mu.Lock()
-		if err != nil {
-			return nil, err
-		}
-		if j.Status != JobInProgress {
-			return closedChan, nil
-		}
 	}
 	ch, ok := t.waiters[id]
 	if !ok {
@@ -173,6 +267,7 @@ func (t *jobTable) finished(id string) (<-chan struct{}, error) {
 	return ch, nil
 }
 
+// remember caches a job record. Callers hold mu.
 func (t *jobTable) remember(j *job) {
 	if el, ok := t.cache[j.ID]; ok {
 		el.Value = j
@@ -201,12 +296,12 @@ func (t *jobTable) get(id string) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := decodeJob(record)
+	j, err := decodeJob(record, nil)
 	if err != nil {
 		return nil, fmt.Errorf("engine: job %s: %w", id, err)
 	}
 	t.mu.Lock()
-	if el, ok := t.cache[id]; ok { // raced with another reader or the job's finish
+	if el, ok := t.cache[id]; ok { // raced with another reader or the job's settling
 		j = el.Value.(*job)
 	} else {
 		t.remember(j)
@@ -225,78 +320,119 @@ func (t *jobTable) peek(id string) (*job, bool) {
 	return nil, false
 }
 
-// begin registers a new job of a kind unless limit jobs of that kind are
-// already in progress.
-func (t *jobTable) begin(kind string, limit int) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if limit > 0 && t.running[kind] >= limit {
-		return false
-	}
-	t.running[kind]++
-	return true
+// newJob is a job in progress of the payload's kind, created now.
+func newJob(p jobPayload, owner string, created time.Time) *job {
+	return &job{jobHeader: jobHeader{ID: uuid.NewString(), Kind: p.kind(), Owner: owner, Status: JobInProgress, Created: NewTimestamp(created)}, payload: p}
 }
 
-func (t *jobTable) end(kind string) {
-	t.mu.Lock()
-	t.running[kind]--
-	t.mu.Unlock()
-}
-
-// JobSummary is one line of a job listing.
-type JobSummary struct {
-	JobID      string
-	Kind       string
-	Status     string
-	Created    Timestamp
-	Completed  *Timestamp
-	EntityPath string
-	PolicyID   string
-	ARN        string
-}
-
-// order returns the permutation of AccessDetails for a sort key.
-func (j *job) order(sortKey string) []int32 {
-	j.ordersMu.Lock()
-	defer j.ordersMu.Unlock()
-	if o, ok := j.orders[sortKey]; ok {
-		return o
+// startJob persists j in progress and runs it in the background: run
+// computes the completed payload (the request's and the result), and the
+// job is settled with it, or FAILED with run's error. done releases what
+// run reads (snapshots) and is called exactly once: when run returns, or
+// at once when the job cannot start (errJobLimit when limit jobs of its
+// kind are in progress; 0 means no limit).
+func (e *Engine) startJob(j *job, limit int, run func() (jobPayload, error), done func()) error {
+	if err := e.jobs.start(j, limit); err != nil {
+		done()
+		return err
 	}
-	n := len(j.AccessDetails)
-	o := make([]int32, n)
-	for i := range o {
-		o[i] = int32(i)
-	}
-	d := j.AccessDetails
-	switch sortKey {
-	case SortNamespaceDescending:
-		for i := range o {
-			o[i] = int32(n - 1 - i)
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		result, err := e.runJob(j, run)
+		done()
+		if err != nil {
+			e.failJob(j, err)
+			return
 		}
-	case SortTimeAscending, SortTimeDescending:
-		desc := sortKey == SortTimeDescending
-		// Stable over the namespace order, so ties stay by namespace
-		// ascending. A service never accessed sorts as MySQL sorts NULL:
-		// first ascending, last descending.
-		sort.SliceStable(o, func(a, b int) bool {
-			ta, tb := d[o[a]].LastAuthenticatedTime, d[o[b]].LastAuthenticatedTime
-			switch {
-			case ta == nil && tb == nil:
-				return false
-			case ta == nil:
-				return !desc
-			case tb == nil:
-				return desc
-			case desc:
-				return ta.After(tb.Time)
-			default:
-				return ta.Before(tb.Time)
+		e.completeJob(j, result)
+	}()
+	return nil
+}
+
+// runJob runs a job's computation; a panic fails the job, not the process.
+func (e *Engine) runJob(j *job, run func() (jobPayload, error)) (result jobPayload, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, err = nil, fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	if e.beforeFinish != nil {
+		e.beforeFinish(j.ID)
+	}
+	return run()
+}
+
+// completeJob stores a job's result, or marks it FAILED if that fails.
+func (e *Engine) completeJob(j *job, result jobPayload) {
+	if err := e.jobs.settle(settled(j, JobCompleted, e.clock, result, nil)); err != nil {
+		e.opts.Logger.Error("report job could not be stored", "job", j.ID, "err", err)
+		e.failJob(j, err)
+	}
+}
+
+// failJob marks a job FAILED with the reason.
+func (e *Engine) failJob(j *job, cause error) {
+	failure := &ErrorDetails{Code: CodeServiceFailure, Message: "The report job failed: " + cause.Error()}
+	if err := e.jobs.settle(settled(j, JobFailed, e.clock, nil, failure)); err != nil {
+		e.opts.Logger.Error("report job failure could not be stored", "job", j.ID, "err", err)
+	}
+}
+
+// mayRead reports whether caller may read the job (--report-owner-only).
+func (e *Engine) mayRead(h *jobHeader, caller string) bool {
+	return !e.opts.ReportOwnerOnly || h.Owner == caller
+}
+
+// lookupJob finds a job of P's kind that the caller may read; any other
+// job id is NoSuchEntity, as AWS answers for a job that is not the
+// caller's.
+func lookupJob[P jobPayload](e *Engine, id, caller string) (*job, P, error) {
+	var zero P
+	j, err := e.jobs.get(id)
+	if errors.Is(err, ErrNotFound) || (err == nil && (j.Kind != zero.kind() || !e.mayRead(&j.jobHeader, caller))) {
+		return nil, zero, errorf(CodeNoSuchEntity, "The report job %s does not exist.", id)
+	}
+	if err != nil {
+		return nil, zero, err
+	}
+	return j, j.payload.(P), nil
+}
+
+// scanJobs calls fn for every job of P's kind the caller may read, in
+// JobId order.
+func scanJobs[P jobPayload](ctx context.Context, e *Engine, caller string, fn func(*job, P) error) error {
+	var zero P
+	kind := zero.kind()
+	want := func(h *jobHeader) bool { return h.Kind == kind && e.mayRead(h, caller) }
+	return e.store.ScanJobs(func(id string, record []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		j, ok := e.jobs.peek(id) // the cached, decoded record when there is one
+		if !ok {
+			var err error
+			if j, err = decodeJob(record, want); err != nil {
+				return fmt.Errorf("engine: job %s: %w", id, err)
 			}
-		})
+		}
+		if j == nil || !want(&j.jobHeader) {
+			return nil
+		}
+		return fn(j, j.payload.(P))
+	}, false)
+}
+
+// WaitJob blocks until the job is settled or ctx ends.
+func (e *Engine) WaitJob(ctx context.Context, id string) error {
+	done, err := e.jobs.finished(id)
+	if err != nil {
+		return err
 	}
-	if j.orders == nil {
-		j.orders = make(map[string][]int32)
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	j.orders[sortKey] = o
-	return o
 }

@@ -55,6 +55,14 @@ func (s *Shape) wireName() string {
 	return strings.ToLower(s.Member[:1]) + s.Member[1:]
 }
 
+// The model's bounds of MaxItems and Marker, and the page when MaxItems
+// is not given.
+const (
+	defaultMaxItems = 100
+	maxMaxItems     = 1000
+	maxMarkerLength = 320
+)
+
 var (
 	entityPathShape = &Shape{Member: "EntityPath", Type: "string", Required: true, Min: 19, Max: 427, HasMin: true, HasMax: true,
 		// AWS anchors this pattern only at the start.

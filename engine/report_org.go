@@ -2,11 +2,12 @@ package engine
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/google/uuid"
 
 	"lastaccess/engine/catalog"
 )
@@ -73,6 +74,83 @@ type GetOrganizationsAccessReportInput struct {
 	Marker   *string
 	SortKey  *string
 	Caller   string
+}
+
+// jobKindOrganizations names Organizations report jobs in their records.
+const jobKindOrganizations = "organizations"
+
+func init() { registerJobKind(func() jobPayload { return new(orgJob) }) }
+
+// orgJob is an Organizations report job's payload: the request and, once
+// completed, one detail per listed service. The details are immutable
+// once settled; the permutations of each sort key are computed once.
+type orgJob struct {
+	EntityPath    string         `json:"EntityPath,omitempty"`
+	PolicyID      string         `json:"OrganizationsPolicyId,omitempty"`
+	AccessDetails []AccessDetail `json:"AccessDetails,omitempty"` // by namespace, ascending
+
+	ordersMu sync.Mutex
+	orders   map[string][]int32
+}
+
+func (*orgJob) kind() string { return jobKindOrganizations }
+
+// counts are NumberOfServicesAccessible and NumberOfServicesNotAccessed of
+// a completed job.
+func (p *orgJob) counts() (accessible, notAccessed *int) {
+	n, none := len(p.AccessDetails), 0
+	for i := range p.AccessDetails {
+		if p.AccessDetails[i].LastAuthenticatedTime == nil {
+			none++
+		}
+	}
+	return &n, &none
+}
+
+// order returns the permutation of AccessDetails for a sort key.
+func (p *orgJob) order(sortKey string) []int32 {
+	p.ordersMu.Lock()
+	defer p.ordersMu.Unlock()
+	if o, ok := p.orders[sortKey]; ok {
+		return o
+	}
+	n := len(p.AccessDetails)
+	o := make([]int32, n)
+	for i := range o {
+		o[i] = int32(i)
+	}
+	d := p.AccessDetails
+	switch sortKey {
+	case SortNamespaceDescending:
+		for i := range o {
+			o[i] = int32(n - 1 - i)
+		}
+	case SortTimeAscending, SortTimeDescending:
+		desc := sortKey == SortTimeDescending
+		// Stable over the namespace order, so ties stay by namespace
+		// ascending. A service never accessed sorts as MySQL sorts NULL:
+		// first ascending, last descending.
+		sort.SliceStable(o, func(a, b int) bool {
+			ta, tb := d[o[a]].LastAuthenticatedTime, d[o[b]].LastAuthenticatedTime
+			switch {
+			case ta == nil && tb == nil:
+				return false
+			case ta == nil:
+				return !desc
+			case tb == nil:
+				return desc
+			case desc:
+				return ta.After(tb.Time)
+			default:
+				return ta.Before(tb.Time)
+			}
+		})
+	}
+	if p.orders == nil {
+		p.orders = make(map[string][]int32)
+	}
+	p.orders[sortKey] = o
+	return o
 }
 
 // orgPlan is what one Organizations report covers.
@@ -168,37 +246,29 @@ func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in Gener
 	}
 	e.stateMu.RUnlock()
 
-	if !e.jobs.begin(JobKindOrganizations, e.opts.MaxOrgJobsInProgress) {
+	request := &orgJob{EntityPath: in.EntityPath, PolicyID: deref(in.OrganizationsPolicyID)}
+	if node.Kind == KindAccount && node.ID == org.ManagementAccountID {
+		request.PolicyID = "" // SCPs do not apply: the report ignores it
+	}
+	j := newJob(request, in.Caller, created)
+	run := func() (jobPayload, error) {
+		details, err := finishOrgReport(plan.services, results, deferred, snap, scan)
+		if err != nil {
+			return nil, err
+		}
+		return &orgJob{EntityPath: request.EntityPath, PolicyID: request.PolicyID, AccessDetails: details}, nil
+	}
+	closeSnap := func() {
 		if snap != nil {
 			snap.Close()
 		}
-		return "", errorf(CodeReportGenerationLimitExceeded, "Cannot generate the report: %d Organizations access report jobs are already in progress.", e.opts.MaxOrgJobsInProgress)
 	}
-	j := &job{
-		ID:         uuid.NewString(),
-		Kind:       JobKindOrganizations,
-		Owner:      in.Caller,
-		Status:     JobInProgress,
-		Created:    NewTimestamp(created),
-		EntityPath: in.EntityPath,
-		PolicyID:   deref(in.OrganizationsPolicyID),
-	}
-	if node.Kind == KindAccount && node.ID == org.ManagementAccountID {
-		j.PolicyID = ""
-	}
-	if err := e.jobs.put(j); err != nil {
-		e.jobs.end(JobKindOrganizations)
-		if snap != nil {
-			snap.Close()
+	if err := e.startJob(j, e.opts.MaxOrgJobsInProgress, run, closeSnap); err != nil {
+		if errors.Is(err, errJobLimit) {
+			return "", errorf(CodeReportGenerationLimitExceeded, "Cannot generate the report: %d Organizations access report jobs are already in progress.", e.opts.MaxOrgJobsInProgress)
 		}
 		return "", err
 	}
-	e.bg.Add(1)
-	go func() {
-		defer e.bg.Done()
-		defer e.jobs.end(JobKindOrganizations)
-		e.finishOrgJob(j, plan.services, results, deferred, snap, scan)
-	}()
 	return j.ID, nil
 }
 
@@ -220,19 +290,11 @@ func (e *Engine) orgScanFor(accounts []*Node, created time.Time) orgScan {
 	return q
 }
 
-// finishOrgJob completes a job: exact lookups for accounts whose latest
-// access is after the report's creation, then the details, persisted.
-func (e *Engine) finishOrgJob(j *job, services []catalog.Service, results []serviceResult, deferred []deferredPair, snap Snapshot, scan orgScan) {
-	defer func() {
-		if r := recover(); r != nil {
-			e.failJob(j, fmt.Errorf("internal error: %v", r))
-		}
-	}()
-	if e.beforeFinish != nil {
-		e.beforeFinish(j.ID)
-	}
-	if snap != nil {
-		defer snap.Close()
+// finishOrgReport completes a report's figures: exact lookups in snap for
+// the accounts whose latest access is after the report's creation, then
+// the details.
+func finishOrgReport(services []catalog.Service, results []serviceResult, deferred []deferredPair, snap Snapshot, scan orgScan) ([]AccessDetail, error) {
+	if len(deferred) > 0 {
 		index := make(map[string]int, len(services))
 		for i, s := range services {
 			index[s.Namespace] = i
@@ -241,8 +303,7 @@ func (e *Engine) finishOrgJob(j *job, services []catalog.Service, results []serv
 		for _, d := range deferred {
 			ev, ok, err := snap.LatestEvent(d.account, d.namespace, scan.end, notServiceLinked)
 			if err != nil {
-				e.failJob(j, err)
-				return
+				return nil, err
 			}
 			if ok && ev.Time >= scan.start {
 				results[index[d.namespace]].offer(lastAccess{Time: ev.Time, Region: ev.Region}, d.path)
@@ -260,44 +321,7 @@ func (e *Engine) finishOrgJob(j *job, services []catalog.Service, results []serv
 		}
 		details[i] = d
 	}
-	e.completeJob(j, func(done *job) { done.AccessDetails = details })
-}
-
-// settleJob stores a job's final state: its request, the status, the
-// completion time and what fill adds (the result or the failure).
-func (e *Engine) settleJob(j *job, status string, fill func(*job)) error {
-	done := NewTimestamp(e.clock.Now().Truncate(time.Millisecond))
-	final := &job{ID: j.ID, Kind: j.Kind, Owner: j.Owner, Status: status, Created: j.Created, Completed: &done,
-		EntityPath: j.EntityPath, PolicyID: j.PolicyID, ARN: j.ARN, JobType: j.JobType}
-	fill(final)
-	return e.jobs.put(final)
-}
-
-// completeJob stores a job's result, or marks it FAILED if that fails.
-func (e *Engine) completeJob(j *job, fill func(*job)) {
-	if err := e.settleJob(j, JobCompleted, fill); err != nil {
-		e.opts.Logger.Error("report job could not be stored", "job", j.ID, "err", err)
-		e.failJob(j, err)
-	}
-}
-
-// failJob marks a job FAILED with the reason; best effort.
-func (e *Engine) failJob(j *job, cause error) {
-	err := e.settleJob(j, JobFailed, func(f *job) {
-		f.Error = &ErrorDetails{Code: internalFailureCode, Message: "The report job failed: " + cause.Error()}
-	})
-	if err != nil {
-		e.opts.Logger.Error("report job failure could not be stored", "job", j.ID, "err", err)
-	}
-}
-
-// lookupJob finds a job of a kind that the caller may read.
-func (e *Engine) lookupJob(id, kind, caller string) (*job, error) {
-	j, err := e.jobs.get(id)
-	if err == ErrNotFound || (err == nil && (j.Kind != kind || (e.opts.ReportOwnerOnly && j.Owner != caller))) {
-		return nil, errorf(CodeNoSuchEntity, "The report job %s does not exist.", id)
-	}
-	return j, err
+	return details, nil
 }
 
 // GetOrganizationsAccessReport returns a job's status and one page of its
@@ -313,7 +337,7 @@ func (e *Engine) GetOrganizationsAccessReport(ctx context.Context, in GetOrganiz
 	if sortKey == "" {
 		sortKey = SortNamespaceAscending
 	}
-	j, err := e.lookupJob(in.JobID, JobKindOrganizations, in.Caller)
+	j, p, err := lookupJob[*orgJob](e, in.JobID, in.Caller)
 	if err != nil {
 		return nil, err
 	}
@@ -324,43 +348,23 @@ func (e *Engine) GetOrganizationsAccessReport(ctx context.Context, in GetOrganiz
 		}
 		return out, nil
 	}
-	n := len(j.AccessDetails)
-	notAccessed := 0
-	for i := range j.AccessDetails {
-		if j.AccessDetails[i].LastAuthenticatedTime == nil {
-			notAccessed++
-		}
-	}
-	out.NumberOfServicesAccessible, out.NumberOfServicesNotAccessed = &n, &notAccessed
+	out.NumberOfServicesAccessible, out.NumberOfServicesNotAccessed = p.counts()
+	n := len(p.AccessDetails)
 	start := 0
 	if marker != "" {
 		if start, err = e.parseMarker(marker, "org", j.ID, sortKey, n); err != nil {
 			return nil, err
 		}
 	}
-	order := j.order(sortKey)
+	order := p.order(sortKey)
 	end := min(start+maxItems, n)
 	out.AccessDetails = make([]AccessDetail, 0, end-start)
 	for _, i := range order[start:end] {
-		out.AccessDetails = append(out.AccessDetails, j.AccessDetails[i])
+		out.AccessDetails = append(out.AccessDetails, p.AccessDetails[i])
 	}
 	if end < n {
 		out.IsTruncated = true
 		out.Marker = e.issueMarker("org", j.ID, sortKey, end)
 	}
 	return out, nil
-}
-
-// WaitJob blocks until the job is no longer in progress or ctx ends.
-func (e *Engine) WaitJob(ctx context.Context, id string) error {
-	done, err := e.jobs.finished(id)
-	if err != nil {
-		return err
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -2,10 +2,7 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 
 	"lastaccess/engine/catalog"
 	"lastaccess/engine/policy"
@@ -77,6 +74,23 @@ type GetServiceLastAccessedDetailsInput struct {
 	Marker   *string
 	Caller   string
 }
+
+// jobKindServiceLastAccessed names service last accessed jobs in their
+// records.
+const jobKindServiceLastAccessed = "service-last-accessed"
+
+func init() { registerJobKind(func() jobPayload { return new(serviceJob) }) }
+
+// serviceJob is a service last accessed job's payload: the request and,
+// once completed, its services. The per-entity table of a completed job
+// is stored beside it (Store.PutJobTable).
+type serviceJob struct {
+	ARN                  string                `json:"Arn,omitempty"`
+	JobType              string                `json:"JobType,omitempty"`
+	ServicesLastAccessed []ServiceLastAccessed `json:"ServicesLastAccessed,omitempty"` // by namespace, ascending
+}
+
+func (*serviceJob) kind() string { return jobKindServiceLastAccessed }
 
 // plannedService is one listed service of a report.
 type plannedService struct {
@@ -176,37 +190,33 @@ func (e *Engine) GenerateServiceLastAccessedDetails(ctx context.Context, in Gene
 	pending, gen := e.pendingEntries(sub.principals), e.pending
 	e.stateMu.RUnlock()
 
-	j := &job{
-		ID:      uuid.NewString(),
-		Kind:    JobKindServiceLastAccessed,
-		Owner:   in.Caller,
-		Status:  JobInProgress,
-		Created: NewTimestamp(created),
-		ARN:     in.Arn,
-		JobType: granularity,
+	request := &serviceJob{ARN: in.Arn, JobType: granularity}
+	j := newJob(request, in.Caller, created)
+	run := &serviceReportRun{
+		e: e, sub: sub, cat: cat, granularity: granularity, snaps: snaps, pending: pending, gen: gen,
+		start: created.Add(-TrackingPeriod).UnixNano(), end: created.UnixNano(),
 	}
-	if err := e.jobs.put(j); err != nil {
+	compute := func() (jobPayload, error) {
+		details, err := run.compute(j.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &serviceJob{ARN: request.ARN, JobType: request.JobType, ServicesLastAccessed: details}, nil
+	}
+	closeSnaps := func() {
 		for _, s := range snaps {
 			s.Close()
 		}
+	}
+	if err := e.startJob(j, 0, compute, closeSnaps); err != nil {
 		return "", err
 	}
-	run := &serviceReportRun{
-		e: e, job: j, sub: sub, cat: cat, granularity: granularity, snaps: snaps, pending: pending, gen: gen,
-		start: created.Add(-TrackingPeriod).UnixNano(), end: created.UnixNano(),
-	}
-	e.bg.Add(1)
-	go func() {
-		defer e.bg.Done()
-		run.finish()
-	}()
 	return j.ID, nil
 }
 
 // serviceReportRun is one report job's computation.
 type serviceReportRun struct {
 	e           *Engine
-	job         *job
 	sub         *reportSubject
 	cat         *catalog.Catalog
 	granularity string
@@ -216,33 +226,19 @@ type serviceReportRun struct {
 	start, end  int64        // tracking period, inclusive Unix nanoseconds
 }
 
-func (r *serviceReportRun) finish() {
-	e, j := r.e, r.job
-	defer func() {
-		for _, s := range r.snaps {
-			s.Close()
-		}
-	}()
-	defer func() {
-		if p := recover(); p != nil {
-			e.failJob(j, fmt.Errorf("internal error: %v", p))
-		}
-	}()
-	if e.beforeFinish != nil {
-		e.beforeFinish(j.ID)
-	}
+// compute works out the report's services and stores its per-entity
+// table under the job's id.
+func (r *serviceReportRun) compute(jobID string) ([]ServiceLastAccessed, error) {
 	plan := planServices(r.cat, r.sub, r.granularity)
 	c := newServiceCompute(plan, r.sub, r.start, r.end)
-	if err := c.run(r.snaps, r.pending, &e.rowCache, r.gen); err != nil {
-		e.failJob(j, err)
-		return
+	if err := c.run(r.snaps, r.pending, &r.e.rowCache, r.gen); err != nil {
+		return nil, err
 	}
 	details, table := c.results()
-	if err := e.store.PutJobTable(j.ID, table); err != nil {
-		e.failJob(j, err)
-		return
+	if err := r.e.store.PutJobTable(jobID, table); err != nil {
+		return nil, err
 	}
-	e.completeJob(j, func(done *job) { done.ServicesLastAccessed = details })
+	return details, nil
 }
 
 // GetServiceLastAccessedDetails returns a job's status and one page of its
@@ -255,11 +251,11 @@ func (e *Engine) GetServiceLastAccessedDetails(ctx context.Context, in GetServic
 		return nil, err
 	}
 	maxItems, marker := pageSize(in.MaxItems), deref(in.Marker)
-	j, err := e.lookupJob(in.JobID, JobKindServiceLastAccessed, in.Caller)
+	j, p, err := lookupJob[*serviceJob](e, in.JobID, in.Caller)
 	if err != nil {
 		return nil, err
 	}
-	out := &ServiceLastAccessedDetails{JobStatus: j.Status, JobType: j.JobType, JobCreationDate: j.Created,
+	out := &ServiceLastAccessedDetails{JobStatus: j.Status, JobType: p.JobType, JobCreationDate: j.Created,
 		JobCompletionDate: j.Completed, Error: j.Error, ServicesLastAccessed: []ServiceLastAccessed{}}
 	if j.Status != JobCompleted {
 		if marker != "" {
@@ -267,7 +263,7 @@ func (e *Engine) GetServiceLastAccessedDetails(ctx context.Context, in GetServic
 		}
 		return out, nil
 	}
-	n := len(j.ServicesLastAccessed)
+	n := len(p.ServicesLastAccessed)
 	start := 0
 	if marker != "" {
 		if start, err = e.parseMarker(marker, markerScopeServices, j.ID, "", n); err != nil {
@@ -275,7 +271,7 @@ func (e *Engine) GetServiceLastAccessedDetails(ctx context.Context, in GetServic
 		}
 	}
 	end := min(start+maxItems, n)
-	out.ServicesLastAccessed = j.ServicesLastAccessed[start:end:end]
+	out.ServicesLastAccessed = p.ServicesLastAccessed[start:end:end]
 	if end < n {
 		out.IsTruncated = true
 		out.Marker = e.issueMarker(markerScopeServices, j.ID, "", end)

@@ -51,7 +51,7 @@ func (e *Engine) GetServiceLastAccessedDetailsWithEntities(ctx context.Context, 
 		return nil, err
 	}
 	maxItems, marker := pageSize(in.MaxItems), deref(in.Marker)
-	j, err := e.lookupJob(in.JobID, JobKindServiceLastAccessed, in.Caller)
+	j, p, err := lookupJob[*serviceJob](e, in.JobID, in.Caller)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (e *Engine) GetServiceLastAccessedDetailsWithEntities(ctx context.Context, 
 		}
 		return out, nil
 	}
-	list, err := e.serviceEntities(j, in.ServiceNamespace)
+	list, err := e.serviceEntities(j.ID, p, in.ServiceNamespace)
 	if err != nil {
 		return nil, err
 	}
@@ -86,21 +86,22 @@ func (e *Engine) GetServiceLastAccessedDetailsWithEntities(ctx context.Context, 
 // serviceEntities returns the whole sorted entity list of one service of a
 // completed job. A namespace the catalog does not know is InvalidInput; a
 // known one that the report does not list is NoSuchEntity.
-func (e *Engine) serviceEntities(j *job, namespace string) ([]EntityDetails, error) {
-	si := sort.Search(len(j.ServicesLastAccessed), func(i int) bool { return j.ServicesLastAccessed[i].ServiceNamespace >= namespace })
-	if si == len(j.ServicesLastAccessed) || j.ServicesLastAccessed[si].ServiceNamespace != namespace {
+func (e *Engine) serviceEntities(jobID string, p *serviceJob, namespace string) ([]EntityDetails, error) {
+	services := p.ServicesLastAccessed
+	si := sort.Search(len(services), func(i int) bool { return services[i].ServiceNamespace >= namespace })
+	if si == len(services) || services[si].ServiceNamespace != namespace {
 		if _, ok := e.Catalog().Lookup(namespace); !ok {
 			return nil, errorf(CodeInvalidInput, "The service namespace %s is not valid: no service in the catalog has it.", namespace)
 		}
-		return nil, errorf(CodeNoSuchEntity, "The report job %s does not list the service %s: the policies of %s do not allow it.", j.ID, namespace, j.ARN)
+		return nil, errorf(CodeNoSuchEntity, "The report job %s does not list the service %s: the policies of %s do not allow it.", jobID, namespace, p.ARN)
 	}
-	data, err := e.store.JobTable(j.ID)
+	data, err := e.store.JobTable(jobID)
 	if err != nil {
-		return nil, fmt.Errorf("engine: entities of report job %s: %w", j.ID, err)
+		return nil, fmt.Errorf("engine: entities of report job %s: %w", jobID, err)
 	}
 	entities, times, err := decodeEntityTable(data, si, namespace)
 	if err != nil {
-		return nil, fmt.Errorf("engine: entities of report job %s: %w", j.ID, err)
+		return nil, fmt.Errorf("engine: entities of report job %s: %w", jobID, err)
 	}
 	order := make([]int, len(entities))
 	for i := range order {

@@ -20,52 +20,37 @@ type ServiceLastAccessedJob struct {
 	ErrorDetails         *ErrorDetails
 }
 
-func serviceReportJob(j *job) *ServiceLastAccessedJob {
-	return &ServiceLastAccessedJob{JobID: j.ID, Arn: j.ARN, JobType: j.JobType, JobStatus: j.Status,
-		JobCreationDate: j.Created, JobCompletionDate: j.Completed, ServicesLastAccessed: j.ServicesLastAccessed, ErrorDetails: j.Error}
+func serviceReportJob(j *job, p *serviceJob) *ServiceLastAccessedJob {
+	return &ServiceLastAccessedJob{JobID: j.ID, Arn: p.ARN, JobType: p.JobType, JobStatus: j.Status,
+		JobCreationDate: j.Created, JobCompletionDate: j.Completed, ServicesLastAccessed: p.ServicesLastAccessed, ErrorDetails: j.Error}
 }
 
 // ServiceLastAccessedJob returns one job (NoSuchEntity if there is none
 // the caller may read). The slices are shared: do not modify.
 func (e *Engine) ServiceLastAccessedJob(id, caller string) (*ServiceLastAccessedJob, error) {
-	j, err := e.lookupJob(id, JobKindServiceLastAccessed, caller)
+	j, p, err := lookupJob[*serviceJob](e, id, caller)
 	if err != nil {
 		return nil, err
 	}
-	return serviceReportJob(j), nil
+	return serviceReportJob(j, p), nil
 }
 
 // ScanServiceLastAccessedJobs calls fn for every service last accessed job
 // the caller may read, in JobId order.
 func (e *Engine) ScanServiceLastAccessedJobs(ctx context.Context, caller string, fn func(*ServiceLastAccessedJob) error) error {
-	return e.store.ScanJobs(func(id string, record []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		j, ok := e.jobs.peek(id)
-		if !ok {
-			var err error
-			if j, err = decodeJob(record); err != nil {
-				return err
-			}
-		}
-		if j.Kind != JobKindServiceLastAccessed || (e.opts.ReportOwnerOnly && j.Owner != caller) {
-			return nil
-		}
-		return fn(serviceReportJob(j))
-	}, false)
+	return scanJobs(ctx, e, caller, func(j *job, p *serviceJob) error { return fn(serviceReportJob(j, p)) })
 }
 
 // ServiceLastAccessedEntities returns, for a completed job, the whole
 // EntityDetailsList of one service (the order of
 // GetServiceLastAccessedDetailsWithEntities, without paging).
 func (e *Engine) ServiceLastAccessedEntities(id, namespace, caller string) ([]EntityDetails, error) {
-	j, err := e.lookupJob(id, JobKindServiceLastAccessed, caller)
+	j, p, err := lookupJob[*serviceJob](e, id, caller)
 	if err != nil {
 		return nil, err
 	}
 	if j.Status != JobCompleted {
 		return []EntityDetails{}, nil
 	}
-	return e.serviceEntities(j, namespace)
+	return e.serviceEntities(j.ID, p, namespace)
 }

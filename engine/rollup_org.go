@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"context"
+	"sort"
+	"time"
+)
+
 // orgRollup answers Organizations reports from memory: for every service,
 // each account's latest access (service-linked roles excluded). It is laid
 // out by service in columns so a report over N accounts and S services is
@@ -173,4 +179,47 @@ func (res *serviceResult) offer(a lastAccess, path string) {
 		return
 	}
 	res.latest, res.path = a, path
+}
+
+// AccountServiceAccess is one row of the Organizations rollup: an
+// account's latest access to a service (service-linked roles excluded).
+type AccountServiceAccess struct {
+	AccountID, ServiceNamespace, Region string
+	LastAuthenticatedTime               time.Time
+}
+
+// ScanAccountServiceAccess calls fn for every (account, service) pair
+// with an access, sorted by account then namespace: the rollup that
+// Organizations reports are computed from.
+func (e *Engine) ScanAccountServiceAccess(ctx context.Context, fn func(AccountServiceAccess) error) error {
+	if err := e.ensureOrgRollup(); err != nil {
+		return err
+	}
+	e.stateMu.RLock()
+	r := e.orgRollup
+	var rows []AccountServiceAccess
+	for ns, col := range r.services {
+		for i, ai := range col.account {
+			rows = append(rows, AccountServiceAccess{
+				AccountID: r.accounts[ai], ServiceNamespace: ns, Region: r.regions[col.region[i]],
+				LastAuthenticatedTime: time.Unix(0, col.time[i]).UTC(),
+			})
+		}
+	}
+	e.stateMu.RUnlock()
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].AccountID != rows[j].AccountID {
+			return rows[i].AccountID < rows[j].AccountID
+		}
+		return rows[i].ServiceNamespace < rows[j].ServiceNamespace
+	})
+	for _, row := range rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
