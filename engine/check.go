@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 )
 
@@ -146,7 +148,7 @@ func rollupDigest(d *rollupDelta) string {
 		buf = binary.BigEndian.AppendUint64(buf, uint64(a.Time))
 		h.Write(buf)
 	}
-	for _, arn := range sortedKeys(d.principal) {
+	for _, arn := range slices.Sorted(maps.Keys(d.principal)) {
 		m := d.principal[arn]
 		keys := make([]actionKey, 0, len(m))
 		for k := range m {

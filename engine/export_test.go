@@ -35,15 +35,22 @@ type PrincipalAccess struct {
 // PrincipalActions returns a principal's rollup state, "ns:action" → access.
 func (e *Engine) PrincipalActions(arn string) (map[string]PrincipalAccess, error) {
 	e.stateMu.RLock()
-	defer e.stateMu.RUnlock()
-	snap := e.store.Snapshot()
-	defer snap.Close()
-	m, err := e.principalActionsAt(snap, arn)
+	rows := e.openPrincipalRows([]dataPrincipal{{arns: []string{arn}}}, 1)[0]
+	e.stateMu.RUnlock()
+	defer rows.close()
+	merged := make(principalActions)
+	err := rows.each(arn, func(en *decodedEntry) {
+		ns, action := rows.cache.actionName(en.action)
+		k := actionKey{ns, action}
+		cur := merged[k]
+		cur.merge(principalAccess{All: en.all, Management: en.mgmt})
+		merged[k] = cur
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]PrincipalAccess{}
-	for k, a := range m {
+	for k, a := range merged {
 		out[k.Namespace+":"+k.Action] = PrincipalAccess{a.All.Time, a.Management.Time, a.All.Region, a.Management.Region}
 	}
 	return out, nil

@@ -3,17 +3,16 @@ package engine
 import (
 	"fmt"
 	"sort"
-	"sync"
-	"sync/atomic"
 
-	"lastaccess/engine/catalog"
 	"lastaccess/engine/policy"
 )
 
 // The IAM entity graph of the imported accounts: users, groups, roles and
-// managed policies with their documents, the links between them, and the
-// lookups the entity reports (SPEC §4.2) need. An iamState is immutable
-// once built; an import builds a new one and swaps it in under stateMu.
+// managed policies with their documents and the links between them
+// (iam_graph.go: the lookups the entity reports need). An iamState is
+// immutable once built; an import builds a new one and swaps it in under
+// stateMu. Each entity carries a subjectCache, where the entity reports
+// keep what they derive from its documents (report_service_plan.go).
 
 // Entity types as EntityInfo.Type and PolicyGrantingServiceAccess.EntityType
 // name them.
@@ -103,85 +102,6 @@ type iamRole struct {
 
 func (r *iamRole) info() EntityInfo {
 	return EntityInfo{Arn: r.arn, Name: r.name, Type: EntityTypeRole, ID: r.id, Path: r.path}
-}
-
-// subjectCache memoizes what a report derives from an entity's documents
-// alone: the services they list (per catalog and granularity) and, for
-// groups and policies, whether they allow an action. An iamState never
-// changes, so neither do these; a re-import builds new entities.
-type subjectCache struct {
-	mu    sync.Mutex
-	plans map[planKey][]plannedService
-	// principals of a group or policy, computed once (principalsOnce).
-	principalsOnce sync.Once
-	principals     []dataPrincipal
-	// allowed: namespace → action → do the documents allow it. Replaced,
-	// never modified: readers load it without a lock.
-	allowed atomic.Pointer[map[string]map[string]bool]
-}
-
-type planKey struct {
-	cat         *catalog.Catalog
-	granularity string
-}
-
-// principalsOf returns the cached principals, computing them once.
-func (c *subjectCache) principalsOf(compute func() []dataPrincipal) []dataPrincipal {
-	c.principalsOnce.Do(func() { c.principals = compute() })
-	return c.principals
-}
-
-// plan returns the cached plan, computing it once.
-func (c *subjectCache) plan(cat *catalog.Catalog, granularity string, compute func() []plannedService) []plannedService {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := planKey{cat, granularity}
-	if p, ok := c.plans[k]; ok {
-		return p
-	}
-	if c.plans == nil {
-		c.plans = make(map[planKey][]plannedService)
-	}
-	if len(c.plans) >= 8 { // catalogs replaced many times in one process
-		clear(c.plans)
-	}
-	p := compute()
-	c.plans[k] = p
-	return p
-}
-
-// addAllowed merges decisions a report made into the shared map.
-func (c *subjectCache) addAllowed(more map[string]map[string]bool) {
-	n := 0
-	for _, m := range more {
-		n += len(m)
-	}
-	if n == 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	merged := make(map[string]map[string]bool)
-	if old := c.allowed.Load(); old != nil {
-		for ns, m := range *old {
-			n += len(m)
-			merged[ns] = m // inner maps are never modified once shared
-		}
-	}
-	if n > 1<<16 { // bounded: start over rather than grow without end
-		merged = make(map[string]map[string]bool)
-	}
-	for ns, m := range more {
-		inner := make(map[string]bool, len(merged[ns])+len(m))
-		for k, v := range merged[ns] {
-			inner[k] = v
-		}
-		for k, v := range m {
-			inner[k] = v
-		}
-		merged[ns] = inner
-	}
-	c.allowed.Store(&merged)
 }
 
 // iamState is every imported account's entities, linked.

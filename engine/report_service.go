@@ -5,15 +5,14 @@ import (
 	"time"
 
 	"lastaccess/engine/catalog"
-	"lastaccess/engine/policy"
 )
 
 // Service last accessed details (SPEC §4.2): GenerateServiceLastAccessedDetails
-// and GetServiceLastAccessedDetails. Generate resolves the entity, takes a
-// store snapshot and the pending rollup changes of its principals under
-// stateMu, and returns the JobId; a background job reads one principal
-// rollup row per user and role (a key lookup each, never a scan), computes
-// the figures and persists them.
+// and GetServiceLastAccessedDetails. Generate resolves the entity, opens
+// views of its principals' rollup rows as of this moment (rollup_principal.go)
+// and returns the JobId; a background job reads one principal rollup row
+// per user and role (a key lookup each, never a scan), computes the
+// figures (report_service_compute.go) and persists them.
 
 // Granularities of GenerateServiceLastAccessedDetails.
 const (
@@ -92,66 +91,6 @@ type serviceJob struct {
 
 func (*serviceJob) kind() string { return jobKindServiceLastAccessed }
 
-// plannedService is one listed service of a report.
-type plannedService struct {
-	namespace, name string
-	// tracked (ACTION_LEVEL, services with action-level tracking): the
-	// tracked actions the documents allow.
-	tracked    []string
-	hasTracked bool
-}
-
-// planServices lists the catalog services the subject's documents allow
-// and, for ACTION_LEVEL, their allowed tracked actions (computed once per
-// entity, catalog and granularity).
-func planServices(cat *catalog.Catalog, sub *reportSubject, granularity string) []plannedService {
-	if sub.cache == nil {
-		return computePlan(cat, sub, granularity)
-	}
-	return sub.cache.plan(cat, granularity, func() []plannedService { return computePlan(cat, sub, granularity) })
-}
-
-func computePlan(cat *catalog.Catalog, sub *reportSubject, granularity string) []plannedService {
-	services := cat.Services()
-	namespaces := make([]string, len(services))
-	for i, s := range services {
-		namespaces[i] = s.Namespace
-	}
-	allowed := policy.ServicesAllowed(sub.docs, namespaces, nil)
-	out := make([]plannedService, 0, len(allowed))
-	for _, ns := range allowed {
-		s, _ := cat.Lookup(ns)
-		p := plannedService{namespace: ns, name: s.Name}
-		if granularity == GranularityActionLevel && len(s.TrackedActions) > 0 {
-			p.hasTracked = true
-			p.tracked = policy.ActionsAllowed(sub.docs, ns, s.TrackedActions)
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// pendingEntries copies the pending (unfolded) rollup changes of the
-// principals, so the job can read rows from its snapshot after stateMu is
-// released. Callers hold stateMu.
-func (e *Engine) pendingEntries(principals []dataPrincipal) map[string][]actionAccess {
-	out := make(map[string][]actionAccess)
-	for _, p := range principals {
-		for _, arn := range p.arns {
-			m := e.pending.principal[arn]
-			if len(m) == 0 {
-				continue
-			}
-			list := make([]actionAccess, 0, len(m))
-			for k, a := range m {
-				list = append(list, actionAccess{Namespace: k.Namespace, Action: k.Action, Access: a})
-			}
-			out[arn] = list
-		}
-	}
-	return out
-}
-
 // GenerateServiceLastAccessedDetails validates the request, fixes the
 // report's data at this moment and starts the job; it returns the JobId
 // at once.
@@ -180,20 +119,14 @@ func (e *Engine) GenerateServiceLastAccessedDetails(ctx context.Context, in Gene
 		return "", err
 	}
 	created := e.clock.Now().UTC().Truncate(time.Millisecond)
-	// Every worker reads its own snapshot. Opened under stateMu with the
-	// pending copy, they agree: a fold between two openings writes rows
-	// that already merge the pending changes, and merging is idempotent.
-	snaps := make([]Snapshot, computeWorkers(len(sub.principals)))
-	for i := range snaps {
-		snaps[i] = e.store.Snapshot()
-	}
-	pending, gen := e.pendingEntries(sub.principals), e.pending
+	// Every worker reads its own view of the rows, all of this moment.
+	views := e.openPrincipalRows(sub.principals, computeWorkers(len(sub.principals)))
 	e.stateMu.RUnlock()
 
 	request := &serviceJob{ARN: in.Arn, JobType: granularity}
 	j := newJob(request, in.Caller, created)
 	run := &serviceReportRun{
-		e: e, sub: sub, cat: cat, granularity: granularity, snaps: snaps, pending: pending, gen: gen,
+		e: e, sub: sub, cat: cat, granularity: granularity, views: views,
 		start: created.Add(-TrackingPeriod).UnixNano(), end: created.UnixNano(),
 	}
 	compute := func() (jobPayload, error) {
@@ -203,12 +136,12 @@ func (e *Engine) GenerateServiceLastAccessedDetails(ctx context.Context, in Gene
 		}
 		return &serviceJob{ARN: request.ARN, JobType: request.JobType, ServicesLastAccessed: details}, nil
 	}
-	closeSnaps := func() {
-		for _, s := range snaps {
-			s.Close()
+	closeViews := func() {
+		for _, v := range views {
+			v.close()
 		}
 	}
-	if err := e.startJob(j, 0, compute, closeSnaps); err != nil {
+	if err := e.startJob(j, 0, compute, closeViews); err != nil {
 		return "", err
 	}
 	return j.ID, nil
@@ -220,10 +153,8 @@ type serviceReportRun struct {
 	sub         *reportSubject
 	cat         *catalog.Catalog
 	granularity string
-	snaps       []Snapshot // one per worker, all opened under stateMu with pending
-	pending     map[string][]actionAccess
-	gen         *rollupDelta // the pending delta current at Generate (principalRowCache)
-	start, end  int64        // tracking period, inclusive Unix nanoseconds
+	views       []*principalRows // one per worker, of the moment of Generate
+	start, end  int64            // tracking period, inclusive Unix nanoseconds
 }
 
 // compute works out the report's services and stores its per-entity
@@ -231,7 +162,7 @@ type serviceReportRun struct {
 func (r *serviceReportRun) compute(jobID string) ([]ServiceLastAccessed, error) {
 	plan := planServices(r.cat, r.sub, r.granularity)
 	c := newServiceCompute(plan, r.sub, r.start, r.end)
-	if err := c.run(r.snaps, r.pending, &r.e.rowCache, r.gen); err != nil {
+	if err := c.run(r.views); err != nil {
 		return nil, err
 	}
 	details, table := c.results()

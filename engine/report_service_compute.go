@@ -118,16 +118,16 @@ func newServiceCompute(plan []plannedService, sub *reportSubject, start, end int
 	return c
 }
 
-// run folds every principal in, one worker per snapshot.
-func (c *serviceCompute) run(snaps []Snapshot, pending map[string][]actionAccess, cache *principalRowCache, gen *rollupDelta) error {
+// run folds every principal in, one worker per view of the rows.
+func (c *serviceCompute) run(views []*principalRows) error {
 	n := len(c.sub.principals)
-	workers := make([]*computeWorker, len(snaps))
-	errs := make([]error, len(snaps))
+	workers := make([]*computeWorker, len(views))
+	errs := make([]error, len(views))
 	var wg sync.WaitGroup
-	for k := range snaps {
-		w := c.newWorker(snaps[k], cache, gen)
+	for k := range views {
+		w := c.newWorker(views[k])
 		workers[k] = w
-		lo, hi := k*n/len(snaps), (k+1)*n/len(snaps)
+		lo, hi := k*n/len(views), (k+1)*n/len(views)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -137,7 +137,7 @@ func (c *serviceCompute) run(snaps []Snapshot, pending map[string][]actionAccess
 				}
 			}()
 			for pi := lo; pi < hi; pi++ {
-				if err := w.addPrincipal(pi, pending); err != nil {
+				if err := w.addPrincipal(pi); err != nil {
 					errs[k] = err
 					return
 				}
@@ -186,12 +186,12 @@ func (c *serviceCompute) run(snaps []Snapshot, pending map[string][]actionAccess
 	return nil
 }
 
-// computeWorker is one goroutine's snapshot, scratch and partial figures.
+// computeWorker is one goroutine's view of the rows, scratch and partial
+// figures.
 type computeWorker struct {
 	c        *serviceCompute
-	snap     Snapshot
-	cache    *principalRowCache
-	gen      *rollupDelta
+	rows     *principalRows
+	cache    *principalRowCache // rows.cache: the interned names
 	services []serviceAcc
 	actions  []actionAcc
 	allowed  []map[string]bool // per service: decisions made here, by action name
@@ -213,8 +213,8 @@ type computeWorker struct {
 	touchedAc []int
 }
 
-func (c *serviceCompute) newWorker(snap Snapshot, cache *principalRowCache, gen *rollupDelta) *computeWorker {
-	return &computeWorker{c: c, snap: snap, cache: cache, gen: gen,
+func (c *serviceCompute) newWorker(rows *principalRows) *computeWorker {
+	return &computeWorker{c: c, rows: rows, cache: rows.cache,
 		services: make([]serviceAcc, len(c.plan)), actions: make([]actionAcc, len(c.actionSvc)),
 		allowed: make([]map[string]bool, len(c.plan)),
 		cur:     make([]lastAccess, len(c.plan)), deferSvc: make([]bool, len(c.plan)),
@@ -349,41 +349,14 @@ func (w *computeWorker) entry(en *decodedEntry) {
 	}
 }
 
-// row returns a principal's decoded rollup row: from the cache, else read
-// from the snapshot (one key lookup) and cached.
-func (w *computeWorker) row(arn string) (*decodedRow, error) {
-	if r, ok := w.cache.get(arn, w.gen); ok {
-		return r, nil
-	}
-	raw, err := w.snap.RollupRow(rowKindPrincipal, arn)
-	if err != nil {
-		return nil, err
-	}
-	r, err := w.cache.decode(arn, raw, w.gen)
-	if err != nil {
-		return nil, fmt.Errorf("engine: rollup row of %s: %w", arn, err)
-	}
-	return r, nil
-}
-
-// addPrincipal folds the principal's rollup rows (and pending changes)
-// into the worker's figures.
-func (w *computeWorker) addPrincipal(pi int, pending map[string][]actionAccess) error {
+// addPrincipal folds the principal's rollup rows (with their pending
+// changes) into the worker's figures.
+func (w *computeWorker) addPrincipal(pi int) error {
 	c := w.c
 	p := &c.sub.principals[pi]
 	for _, arn := range p.arns {
-		row, err := w.row(arn)
-		if err != nil {
+		if err := w.rows.each(arn, w.entry); err != nil {
 			return err
-		}
-		for i := range row.entries {
-			w.entry(&row.entries[i])
-		}
-		if list := pending[arn]; len(list) > 0 {
-			entries := w.cache.internPending(list)
-			for i := range entries {
-				w.entry(&entries[i])
-			}
 		}
 	}
 	isPrincipal := func(ev *Event) bool {
@@ -395,7 +368,7 @@ func (w *computeWorker) addPrincipal(pi int, pending map[string][]actionAccess) 
 		return false
 	}
 	latest := func(si int, accept func(*Event) bool) (lastAccess, error) {
-		ev, ok, err := w.snap.LatestEvent(p.account, c.plan[si].namespace, c.end, accept)
+		ev, ok, err := w.rows.snap.LatestEvent(p.account, c.plan[si].namespace, c.end, accept)
 		if err != nil || !ok || ev.Time < c.start {
 			return lastAccess{}, err
 		}
@@ -438,51 +411,6 @@ func (w *computeWorker) addPrincipal(pi int, pending map[string][]actionAccess) 
 	}
 	w.touchedAc = w.touchedAc[:0]
 	return nil
-}
-
-// rawAccess is a lastAccess whose region still points into the row.
-type rawAccess struct {
-	time   int64
-	region []byte
-}
-
-// forEachRowEntry walks an encoded principal rollup row
-// (encodePrincipalRow) without copying.
-func forEachRowEntry(b []byte, fn func(ns, action []byte, all, mgmt rawAccess)) error {
-	r := &byteReader{b: b}
-	if v := r.uvarint(); r.err == nil && v != rollupCodecVersion {
-		return fmt.Errorf("rollup row version %d", v)
-	}
-	n := r.count(6)
-	for i := 0; i < n && r.err == nil; i++ {
-		ns, action := rawString(r), rawString(r)
-		var all, mgmt rawAccess
-		all.time, all.region = r.varint(), rawString(r)
-		mgmt.time, mgmt.region = r.varint(), rawString(r)
-		if r.err == nil {
-			fn(ns, action, all, mgmt)
-		}
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errCorruptRollup
-	}
-	return r.err
-}
-
-// rawString reads a length-prefixed string of a rollup encoding without
-// copying it.
-func rawString(r *byteReader) []byte {
-	n := r.uvarint()
-	if r.err != nil {
-		return nil
-	}
-	if uint64(len(r.b)) < n {
-		r.err = errCorruptRollup
-		return nil
-	}
-	s := r.b[:n:n]
-	r.b = r.b[n:]
-	return s
 }
 
 // results builds the report's services and its per-entity table.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 )
@@ -32,6 +33,42 @@ func newOrgRollup() *orgRollup {
 		regionIx:  make(map[string]uint32),
 		services:  make(map[string]*serviceColumn),
 	}
+}
+
+// ensureOrgRollup loads the Organizations rollup into memory on first use:
+// the account rows plus the pending changes.
+func (e *Engine) ensureOrgRollup() error {
+	e.stateMu.RLock()
+	loaded := e.orgRollup != nil
+	e.stateMu.RUnlock()
+	if loaded {
+		return nil
+	}
+	// writeMu keeps appends and folds out while rows and pending are read.
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if e.orgRollup != nil {
+		return nil
+	}
+	r := newOrgRollup()
+	err := e.store.ScanRollupRows(rowKindOrg, func(account string, value []byte) error {
+		entries, err := decodeOrgRow(value)
+		if err != nil {
+			return fmt.Errorf("engine: rollup row of account %s: %w", account, err)
+		}
+		for _, en := range entries {
+			r.merge(orgKey{account, en.Namespace}, en.At)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.stateMu.Lock()
+	r.mergeDelta(e.pending)
+	e.orgRollup = r
+	e.stateMu.Unlock()
+	return nil
 }
 
 func (r *orgRollup) accountIndex(id string) uint32 {

@@ -3,7 +3,8 @@ package ingest
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,27 +134,18 @@ func (s *Summary) Merge(other Summary) {
 	s.Ingested += other.Ingested
 	s.Duplicates += other.Duplicates
 	s.Malformed += other.Malformed
-	for _, r := range sortedKeys(other.Skipped) {
+	for _, r := range slices.Sorted(maps.Keys(other.Skipped)) {
 		s.addSkip(r, other.Skipped[r])
 	}
-	for _, src := range sortedKeys(other.UnknownEventSources) {
+	for _, src := range slices.Sorted(maps.Keys(other.UnknownEventSources)) {
 		s.addUnknownSource(src, other.UnknownEventSources[src])
 	}
-	for _, f := range sortedKeys(other.Errors) {
+	for _, f := range slices.Sorted(maps.Keys(other.Errors)) {
 		s.addErrors(f, other.Errors[f])
 	}
 	s.BytesRead += other.BytesRead
 	s.BytesDecoded += other.BytesDecoded
 	s.Elapsed += other.Elapsed
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
 }
 
 // WriteText prints the summary for people: counts first, then skip
@@ -179,7 +171,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	if len(s.Errors) > 0 {
 		b.WriteString("errors:\n")
-		for _, f := range sortedKeys(s.Errors) {
+		for _, f := range slices.Sorted(maps.Keys(s.Errors)) {
 			fe := s.Errors[f]
 			fmt.Fprintf(&b, "  %s: %d error(s)\n", f, fe.Count)
 			for _, m := range fe.Messages {
@@ -197,7 +189,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 // writeCounts prints one "  name  count" line per key, names left-aligned
 // and counts right-aligned.
 func writeCounts[K ~string](b *strings.Builder, m map[K]int64) {
-	keys := sortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	nameW, countW := 0, 0
 	for _, k := range keys {
 		nameW = max(nameW, utf8.RuneCountInString(string(k)))

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,7 +116,7 @@ func writeBashCompletion(w io.Writer, m completionModel) {
 	var b strings.Builder
 	b.WriteString("# lastaccess completion for bash: source <(lastaccess completion bash)\n_lastaccess() {\n")
 	b.WriteString("    local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n    case \"$prev\" in\n")
-	for _, f := range sortedKeys(m.values) {
+	for _, f := range slices.Sorted(maps.Keys(m.values)) {
 		fmt.Fprintf(&b, "        --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return;;\n", f, strings.Join(m.values[f], " "))
 	}
 	fmt.Fprintf(&b, "        --%s) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n", strings.Join(m.fileFlags, "|--"))
@@ -123,7 +125,7 @@ func writeBashCompletion(w io.Writer, m completionModel) {
 	b.WriteString("        if ((skip)); then skip=0; continue; fi\n        case \"$w\" in\n")
 	fmt.Fprintf(&b, "            %s) skip=1;;\n            -*) ;;\n            *) cmdpath=\"${cmdpath:+$cmdpath }$w\";;\n        esac\n    done\n", strings.Join(m.valueFlags, "|"))
 	b.WriteString("    local words=\"\" files=0\n    case \"$cmdpath\" in\n")
-	for _, p := range sortedKeys(m.leaves) {
+	for _, p := range slices.Sorted(maps.Keys(m.leaves)) {
 		leaf := m.leaves[p]
 		words := leaf.flags
 		if sub, ok := m.words[p]; ok {
@@ -135,7 +137,7 @@ func writeBashCompletion(w io.Writer, m completionModel) {
 		}
 		fmt.Fprintf(&b, "        %q|%q) words=%q; files=%d;;\n", p, p+" "+"*", strings.Join(words, " "), files)
 	}
-	for _, p := range sortedKeys(m.words) {
+	for _, p := range slices.Sorted(maps.Keys(m.words)) {
 		if _, leaf := m.leaves[p]; !leaf {
 			fmt.Fprintf(&b, "        %q) words=%q;;\n", p, strings.Join(m.words[p], " "))
 		}
@@ -162,10 +164,10 @@ func writeFishCompletion(w io.Writer, m completionModel) {
 		}
 		fmt.Fprintf(&b, "complete -c lastaccess -l %s%s\n", name, opt)
 	}
-	for _, p := range sortedKeys(m.words) {
+	for _, p := range slices.Sorted(maps.Keys(m.words)) {
 		fmt.Fprintf(&b, "complete -c lastaccess -n 'test \"$(__lastaccess_path)\" = %q' -a %q\n", p, strings.Join(m.words[p], " "))
 	}
-	for _, p := range sortedKeys(m.leaves) {
+	for _, p := range slices.Sorted(maps.Keys(m.leaves)) {
 		leaf := m.leaves[p]
 		cond := fmt.Sprintf("string match -q -- %q (__lastaccess_path); or string match -q -- %q (__lastaccess_path)", p, p+" *")
 		if leaf.files {

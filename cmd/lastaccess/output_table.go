@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -165,7 +167,7 @@ func allScalars(l []any) bool {
 }
 
 func groupScalarKeys(m map[string]any) (headers, more []string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if isContainer(m[k]) {
 			more = append(more, k)
 		} else {
@@ -206,7 +208,7 @@ func (t *tableBuilder) subTableFromList(list []any, indent int, title *string) {
 			}
 		}
 	}
-	headers, more := sortedKeys(hs), sortedKeys(ms)
+	headers, more := slices.Sorted(maps.Keys(hs)), slices.Sorted(maps.Keys(ms))
 	t.current.addHeader(headers)
 	first := true
 	for _, e := range list {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -96,7 +98,7 @@ func textDict(b *bytes.Buffer, m map[string]any, identifier string, scalarKeys [
 	}
 	var children []child
 	if scalarKeys == nil {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if isContainer(m[k]) {
 				children = append(children, child{k, m[k]})
 			} else {
@@ -113,7 +115,7 @@ func textDict(b *bytes.Buffer, m map[string]any, identifier string, scalarKeys [
 				scalars = append(scalars, "")
 			}
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !in[k] {
 				children = append(children, child{k, m[k]})
 			}
@@ -143,16 +145,6 @@ func allScalarKeys(list []any) []string {
 	}
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// sortedKeys returns a map's keys in byte order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +69,7 @@ func writeYAML(b *bytes.Buffer, v any) {
 }
 
 func (w *yamlWriter) mapping(m map[string]any, indent int, inline bool) {
-	for i, k := range sortedKeys(m) {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 || !inline {
 			w.newline(indent)
 		}
