@@ -77,6 +77,7 @@ SHELL_SCRIPTS := scripts/org-snapshot.sh testdata/awsorg/bin/aws .ci/run
 
 lint:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags lastaccess_testhooks ./cmd/lastaccess
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@if command -v shellcheck >/dev/null 2>&1; then shellcheck $(SHELL_SCRIPTS); \

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"lastaccess/engine/catalog"
 )
@@ -22,33 +21,43 @@ type Options struct {
 	Catalog *catalog.Catalog
 	// MaxOrgJobsInProgress bounds concurrent Organizations report jobs;
 	// Generate beyond it fails with ReportGenerationLimitExceeded.
-	// Default 100.
+	// Default (0) 100.
 	MaxOrgJobsInProgress int
 	// FoldBytes is the size of unfolded rollup changes that triggers
-	// writing them into rollup rows. Default 16 MiB.
+	// writing them into rollup rows. Default (0) 16 MiB.
 	FoldBytes int
 	// ReportOwnerOnly lets only the user who generated a report job read it.
 	ReportOwnerOnly bool
 	// Logger receives background failures. Default: discard.
 	Logger *slog.Logger
-	// JobDelay holds every report job this long before it finishes; crash
-	// tests use it to kill a process while a job runs. Default 0.
-	JobDelay time.Duration
 }
 
-func (o *Options) setDefaults() {
+// EnsureDefaults fills the fields left zero with their defaults.
+func (o *Options) EnsureDefaults() {
 	if o.Clock == nil {
 		o.Clock = SystemClock{}
 	}
-	if o.MaxOrgJobsInProgress <= 0 {
+	if o.MaxOrgJobsInProgress == 0 {
 		o.MaxOrgJobsInProgress = 100
 	}
-	if o.FoldBytes <= 0 {
+	if o.FoldBytes == 0 {
 		o.FoldBytes = 16 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// Validate reports options that cannot work.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.MaxOrgJobsInProgress < 0 {
+		errs = append(errs, fmt.Errorf("engine: MaxOrgJobsInProgress %d < 0", o.MaxOrgJobsInProgress))
+	}
+	if o.FoldBytes < 0 {
+		errs = append(errs, fmt.Errorf("engine: FoldBytes %d < 0", o.FoldBytes))
+	}
+	return errors.Join(errs...)
 }
 
 // Engine is the domain over a Store. It is safe for concurrent use.
@@ -82,7 +91,8 @@ type Engine struct {
 	bg     sync.WaitGroup // report jobs running in the background
 	closed chan struct{}
 
-	// beforeFinish, set by tests, runs as a job starts finishing.
+	// beforeFinish, set only by this package's tests (export_test.go),
+	// runs as each report job starts computing.
 	beforeFinish func(jobID string)
 }
 
@@ -90,7 +100,10 @@ type Engine struct {
 // catalog, the rollup changes of commits not yet folded into rows, and
 // settles jobs a previous process left in progress.
 func Open(store Store, opts Options) (*Engine, error) {
-	opts.setDefaults()
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		store:   store,
 		opts:    opts,
@@ -128,14 +141,6 @@ func Open(store Store, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.jobs = jobs
-	if opts.JobDelay > 0 {
-		e.beforeFinish = func(string) {
-			select {
-			case <-time.After(opts.JobDelay):
-			case <-e.closed:
-			}
-		}
-	}
 	return e, nil
 }
 

@@ -173,7 +173,7 @@ func newAccessFixture(t *testing.T) *accessFixture {
 	}
 	fx.orgJSON, fx.authJSON = string(org), string(auth)
 	admin := fx.ts.admin()
-	fx.orgJob = generate(t, admin, sampleOU)
+	fx.orgJob = fx.ts.generate(t, admin, sampleOU)
 	if fx.has("import_authorization_details") {
 		if _, err := admin.Exec("CALL import_authorization_details(?)", fx.authJSON); err != nil {
 			t.Fatalf("import the IAM fixture: %v", err)

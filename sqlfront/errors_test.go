@@ -26,7 +26,7 @@ func storedState(t *testing.T, db *sql.DB) [][]string {
 func TestBadInput(t *testing.T) {
 	ts := startServer(t)
 	admin := ts.admin()
-	id := generate(t, admin, sampleOU)
+	id := ts.generate(t, admin, sampleOU)
 	before := storedState(t, admin)
 
 	const (
@@ -123,7 +123,7 @@ func TestBadInput(t *testing.T) {
 func TestReadOnlyUser(t *testing.T) {
 	ts := startServer(t)
 	admin := ts.admin()
-	id := generate(t, admin, sampleOU)
+	id := ts.generate(t, admin, sampleOU)
 	before := storedState(t, admin)
 
 	conn, err := ts.reader().Conn(context.Background())

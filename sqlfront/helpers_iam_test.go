@@ -33,10 +33,17 @@ const (
 // CloudTrail export through ingest.
 func startIAMServer(t *testing.T, opts engine.Options) *testServer {
 	t.Helper()
-	if opts.Clock == nil {
-		opts.Clock = engine.FixedClock(iamNow)
+	return startIAMServerWith(t, serverConfig{engine: opts})
+}
+
+// startIAMServerWith is startIAMServer with the rest of a serverConfig.
+func startIAMServerWith(t *testing.T, cfg serverConfig) *testServer {
+	t.Helper()
+	if cfg.engine.Clock == nil {
+		cfg.engine.Clock = engine.FixedClock(iamNow)
 	}
-	ts := startServerWith(t, serverConfig{engine: opts, noSample: true})
+	cfg.noSample = true
+	ts := startServerWith(t, cfg)
 	details, err := os.ReadFile(repoPath("testdata", "iam", "authorization-details.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -54,24 +61,12 @@ func startIAMServer(t *testing.T, opts engine.Options) *testServer {
 }
 
 // iamGenerate calls generate_service_last_accessed_details (the short
-// form when granularity is nil) and waits for the job to leave
-// IN_PROGRESS.
-func iamGenerate(t *testing.T, q querier, arn string, granularity any) string {
+// form when granularity is nil) and waits for the job to settle.
+func (ts *testServer) iamGenerate(t *testing.T, q querier, arn string, granularity any) string {
 	t.Helper()
 	id := iamGenerateNoWait(t, q, arn, granularity)
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		var status string
-		if err := q.QueryRowContext(context.Background(), "SELECT JobStatus FROM service_last_accessed_reports WHERE JobId = ?", id).Scan(&status); err != nil {
-			t.Fatal(err)
-		}
-		if status != "IN_PROGRESS" {
-			return id
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %s still in progress", id)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	ts.waitJob(t, id)
+	return id
 }
 
 func iamGenerateNoWait(t *testing.T, q querier, arn string, granularity any) string {

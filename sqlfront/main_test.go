@@ -57,12 +57,28 @@ type testServer struct {
 	srv  *Server
 	addr string
 	done chan error
+	held *jobHolder // with serverConfig.holdJobs
 }
 
 type serverConfig struct {
 	engine   engine.Options
 	noSample bool // start empty: no organization, no events
 	logger   func(string)
+	holdJobs bool // report jobs stay IN_PROGRESS until the server stops
+}
+
+// jobHolder is the real store, holding back every report job's final
+// record until released: meanwhile the job is IN_PROGRESS.
+type jobHolder struct {
+	*storage.Store
+	release chan struct{}
+}
+
+func (h *jobHolder) PutJob(id string, record []byte, inProgress bool) error {
+	if !inProgress {
+		<-h.release
+	}
+	return h.Store.PutJob(id, record, inProgress)
 }
 
 func repoPath(parts ...string) string {
@@ -88,7 +104,12 @@ func startServerWith(t *testing.T, cfg serverConfig) *testServer {
 	if opts.Clock == nil {
 		opts.Clock = engine.FixedClock(sampleNow)
 	}
-	ts.eng, err = engine.Open(st, opts)
+	var store engine.Store = st
+	if cfg.holdJobs {
+		ts.held = &jobHolder{Store: st, release: make(chan struct{})}
+		store = ts.held
+	}
+	ts.eng, err = engine.Open(store, opts)
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -121,6 +142,16 @@ func startServerWith(t *testing.T, cfg serverConfig) *testServer {
 	return ts
 }
 
+// waitJob waits until a report job is settled.
+func (ts *testServer) waitJob(t *testing.T, id string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := ts.eng.WaitJob(ctx, id); err != nil {
+		t.Fatalf("job %s: %v", id, err)
+	}
+}
+
 func (ts *testServer) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -129,6 +160,9 @@ func (ts *testServer) stop() {
 	}
 	if err := <-ts.done; err != nil {
 		ts.t.Errorf("serve: %v", err)
+	}
+	if ts.held != nil {
+		close(ts.held.release)
 	}
 	if err := ts.eng.Close(); err != nil {
 		ts.t.Errorf("engine close: %v", err)

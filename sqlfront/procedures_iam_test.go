@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"lastaccess/engine"
 )
@@ -57,7 +56,7 @@ func TestIAMProcedures(t *testing.T) {
 			db := ts.admin(mode.params...)
 
 			// A group: its members' accesses that its policies allow.
-			devs := iamGenerate(t, db, iamDevs, nil)
+			devs := ts.iamGenerate(t, db, iamDevs, nil)
 			p := getServicePage(t, db, "CALL get_service_last_accessed_details(?, NULL, NULL)", devs)
 			if p.JobStatus != "COMPLETED" || p.JobType.String != "SERVICE_LEVEL" || !p.JobCreationDate.Equal(iamNow) ||
 				!p.JobCompletionDate.Valid || !p.JobCompletionDate.Time.Equal(iamNow) || p.IsTruncated || p.Marker.Valid || p.Error.Valid {
@@ -71,7 +70,7 @@ func TestIAMProcedures(t *testing.T) {
 			}
 
 			// A managed policy attached to a user, a group and a role.
-			app := iamGenerate(t, db, iamApp, "SERVICE_LEVEL")
+			app := ts.iamGenerate(t, db, iamApp, "SERVICE_LEVEL")
 			if got, want := getServicePage(t, db, "CALL get_service_last_accessed_details(?)", app).services(t),
 				expectedList(t, "policy-appaccess.json", "ServicesLastAccessed"); !reflect.DeepEqual(got, want) {
 				t.Fatalf("AppAccess ServicesLastAccessed\n got %v\nwant %v", got, want)
@@ -139,7 +138,7 @@ func TestIAMProcedureParameters(t *testing.T) {
 	}
 
 	// Get: the default page of 100 and its equivalent forms.
-	alice := iamGenerate(t, db, iamAlice, "ACTION_LEVEL")
+	alice := ts.iamGenerate(t, db, iamAlice, "ACTION_LEVEL")
 	full := getServicePage(t, db, "CALL get_service_last_accessed_details(?)", alice)
 	if len(full.services(t)) != 100 || !full.IsTruncated || !full.Marker.Valid || full.JobType.String != "ACTION_LEVEL" {
 		t.Fatalf("default page: %d services, truncated %v, marker %v", len(full.services(t)), full.IsTruncated, full.Marker)
@@ -185,7 +184,7 @@ func TestIAMProcedureParameters(t *testing.T) {
 	}
 
 	// ACTION_LEVEL: a role used only through sessions.
-	role := iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
+	role := ts.iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
 	used := map[string]string{}
 	for _, s := range getServicePage(t, db, "CALL get_service_last_accessed_details(?, 1000)", role).services(t) {
 		actions, ok := s["TrackedActionsLastAccessed"].([]any)
@@ -207,7 +206,7 @@ func TestIAMProcedureParameters(t *testing.T) {
 	}
 
 	// With entities: the forms, and pages of 2.
-	app := iamGenerate(t, db, iamApp, nil)
+	app := ts.iamGenerate(t, db, iamApp, nil)
 	all := getEntityPage(t, db, "CALL get_service_last_accessed_details_with_entities(?, 's3')", app)
 	for _, c := range []struct {
 		query string
@@ -287,8 +286,8 @@ func iamState(t *testing.T, db *sql.DB) [][]string {
 func TestIAMProcedureErrors(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{})
 	admin := ts.admin()
-	devs := iamGenerate(t, admin, iamDevs, nil)
-	app := iamGenerate(t, admin, iamApp, nil)
+	devs := ts.iamGenerate(t, admin, iamDevs, nil)
+	app := ts.iamGenerate(t, admin, iamApp, nil)
 	getMarker := getServicePage(t, admin, "CALL get_service_last_accessed_details(?, 1)", devs).Marker.String
 	entitiesMarker := getEntityPage(t, admin, "CALL get_service_last_accessed_details_with_entities(?, 's3', 1)", app).Marker.String
 	var many []string
@@ -471,7 +470,7 @@ func TestIAMProcedureErrors(t *testing.T) {
 func TestIAMReadOnlyUser(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{})
 	admin := ts.admin()
-	app := iamGenerate(t, admin, iamApp, nil)
+	app := ts.iamGenerate(t, admin, iamApp, nil)
 	before := iamState(t, admin)
 	details, err := os.ReadFile(repoPath("testdata", "iam", "authorization-details.json"))
 	if err != nil {
@@ -537,7 +536,7 @@ func TestIAMReadOnlyUser(t *testing.T) {
 // empty lists (the API's model requires them), a marker is refused, and
 // the tables show the job without services.
 func TestIAMJobInProgress(t *testing.T) {
-	ts := startIAMServer(t, engine.Options{JobDelay: time.Hour}) // held until the engine closes
+	ts := startIAMServerWith(t, serverConfig{holdJobs: true}) // held until the server stops
 	db := ts.admin()
 	id := iamGenerateNoWait(t, db, iamDevs, "ACTION_LEVEL")
 

@@ -25,7 +25,7 @@ func TestEmptyStringIsAValue(t *testing.T) {
 	if err := db.QueryRow("CALL generate_organizations_access_report(?, NULL)", sampleRoot).Scan(&orgJob); err != nil {
 		t.Fatal(err)
 	}
-	slaJob := iamGenerate(t, db, iamBob, nil)
+	slaJob := ts.iamGenerate(t, db, iamBob, nil)
 	const v1 = "ValidationError: 1 validation error detected: "
 	for _, c := range []struct {
 		query string

@@ -48,8 +48,8 @@ func (p orgPage) details(t *testing.T) []map[string]any {
 	return out
 }
 
-// generate runs a Generate and waits for the job to leave IN_PROGRESS.
-func generate(t *testing.T, q querier, path string) string {
+// generate runs a Generate over SQL and waits for the job to settle.
+func (ts *testServer) generate(t *testing.T, q querier, path string) string {
 	t.Helper()
 	var id string
 	if err := q.QueryRowContext(context.Background(), "CALL generate_organizations_access_report(?, NULL)", path).Scan(&id); err != nil {
@@ -58,19 +58,8 @@ func generate(t *testing.T, q querier, path string) string {
 	if len(id) != 36 {
 		t.Fatalf("JobId %q", id)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		var status string
-		if err := q.QueryRowContext(context.Background(), "SELECT JobStatus FROM organizations_access_reports WHERE JobId = ?", id).Scan(&status); err != nil {
-			t.Fatal(err)
-		}
-		if status != "IN_PROGRESS" {
-			return id
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %s still in progress", id)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	ts.waitJob(t, id)
+	return id
 }
 
 // TestSampleReport is the AWS documentation's example over SQL: the
@@ -97,7 +86,7 @@ func TestSampleReport(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			db := ts.admin(mode.params...)
-			id := generate(t, db, sampleOU)
+			id := ts.generate(t, db, sampleOU)
 			p := getPage(t, db, "CALL get_organizations_access_report(?, NULL, NULL, NULL)", id)
 			if p.JobStatus != "COMPLETED" || !p.JobCreationDate.Equal(sampleNow) || !p.JobCompletionDate.Valid ||
 				p.NumberOfServicesAccessible.Int64 != 3 || p.NumberOfServicesNotAccessed.Int64 != 1 ||
@@ -122,7 +111,7 @@ func TestSampleReport(t *testing.T) {
 func TestGetParameters(t *testing.T) {
 	ts := startServer(t)
 	db := ts.admin()
-	id := generate(t, db, sampleRoot)
+	id := ts.generate(t, db, sampleRoot)
 
 	full := getPage(t, db, "CALL get_organizations_access_report(?)", id)
 	total := int(full.NumberOfServicesAccessible.Int64)

@@ -69,7 +69,7 @@ func TestConcurrentClients(t *testing.T) {
 	db.SetMaxOpenConns(16)
 	rdb := ts.reader("interpolateParams=true")
 	rdb.SetMaxOpenConns(16)
-	want := getPage(t, db, "CALL get_organizations_access_report(?)", generate(t, db, sampleOU)).AccessDetails.String
+	want := getPage(t, db, "CALL get_organizations_access_report(?)", ts.generate(t, db, sampleOU)).AccessDetails.String
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 32)
@@ -135,7 +135,7 @@ func concurrentStep(db, rdb *sql.DB, w int, want string) error {
 func TestReportOwnerOnly(t *testing.T) {
 	ts := startServerWith(t, serverConfig{engine: engine.Options{ReportOwnerOnly: true}})
 	admin, reader := ts.admin(), ts.reader()
-	id := generate(t, admin, sampleOU)
+	id := ts.generate(t, admin, sampleOU)
 	_, err := reader.Exec("CALL get_organizations_access_report(?)", id)
 	wantError(t, err, erSignalException, stateUserException, "NoSuchEntity: ")
 	for _, q := range []string{

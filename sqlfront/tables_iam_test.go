@@ -19,8 +19,8 @@ import (
 func TestIAMReportTables(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{})
 	db := ts.admin()
-	devs := iamGenerate(t, db, iamDevs, nil)
-	role := iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
+	devs := ts.iamGenerate(t, db, iamDevs, nil)
+	role := ts.iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
 
 	// The report row: every column, its JSON the whole Get list.
 	got := queryRows(t, db, "SELECT * FROM service_last_accessed_reports WHERE JobId = ?", devs)
@@ -133,8 +133,8 @@ func TestIAMReportTables(t *testing.T) {
 func TestIAMTablesInKeyOrder(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{})
 	db := ts.admin()
-	id := iamGenerate(t, db, iamAlice, "ACTION_LEVEL") // AdministratorAccess: every service
-	other := iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
+	id := ts.iamGenerate(t, db, iamAlice, "ACTION_LEVEL") // AdministratorAccess: every service
+	other := ts.iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
 	job, err := ts.eng.ServiceLastAccessedJob(id, adminUser)
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +273,7 @@ func reversed(s []string) []string {
 func TestIAMTablesReportOwnerOnly(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{ReportOwnerOnly: true})
 	admin := ts.admin()
-	id := iamGenerate(t, admin, iamDevs, nil)
+	id := ts.iamGenerate(t, admin, iamDevs, nil)
 	reader := ts.reader()
 	for _, q := range []string{
 		"SELECT COUNT(*) FROM service_last_accessed_reports",
@@ -303,7 +303,7 @@ func TestIAMTablesReportOwnerOnly(t *testing.T) {
 func TestIAMJSONColumns(t *testing.T) {
 	ts := startIAMServer(t, engine.Options{})
 	db := ts.admin()
-	id := iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
+	id := ts.iamGenerate(t, db, iamDeploy, "ACTION_LEVEL")
 	job, err := ts.eng.ServiceLastAccessedJob(id, adminUser)
 	if err != nil {
 		t.Fatal(err)

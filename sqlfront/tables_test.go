@@ -218,8 +218,8 @@ func explainPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
 func TestDetailsInKeyOrder(t *testing.T) {
 	ts := startServer(t)
 	db := ts.admin()
-	id := generate(t, db, sampleRoot)
-	other := generate(t, db, sampleOU)
+	id := ts.generate(t, db, sampleRoot)
+	other := ts.generate(t, db, sampleOU)
 
 	job, err := ts.eng.OrganizationsReportJob(id, adminUser)
 	if err != nil {
@@ -293,8 +293,8 @@ func TestDetailsInKeyOrder(t *testing.T) {
 func TestReportsByJobID(t *testing.T) {
 	ts := startServer(t)
 	db := ts.admin()
-	id := generate(t, db, sampleOU)
-	root := generate(t, db, sampleRoot)
+	id := ts.generate(t, db, sampleOU)
+	root := ts.generate(t, db, sampleRoot)
 
 	plan := explainPlan(t, db, "SELECT JobId FROM organizations_access_reports WHERE JobId IN ('"+id+"', '"+root+"')")
 	if !strings.Contains(plan, "IndexedTableAccess(organizations_access_reports)") {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -202,9 +200,7 @@ func awaitJob(ctx context.Context, env *env, eng *engine.Engine, id string, err 
 	if err != nil {
 		return nil, err
 	}
-	if os.Getenv("LASTACCESS_TEST_PRINT_JOB_ID") != "" {
-		fmt.Fprintln(env.stdout, id) // the crash tests need the id before the job ends
-	}
+	hookJobStarted(env, id) // the crash tests need the id before the job ends
 	if err := eng.WaitJob(ctx, id); err != nil {
 		return nil, err
 	}

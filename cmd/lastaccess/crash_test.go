@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -180,9 +181,9 @@ func TestCrashDuringReportJob(t *testing.T) {
 	c := cli{t, filepath.Join(t.TempDir(), "d")}
 	c.ok("org", "import", repoPath("testdata", "aws-sample", "org.json"))
 	c.ok("ingest", "--no-progress", repoPath("testdata", "aws-sample", "AWSLogs"))
-	cmd := exec.Command(binary, "--data", c.data, "iam", "generate-organizations-access-report",
+	cmd := exec.Command(hookBinary, "--data", c.data, "iam", "generate-organizations-access-report",
 		"--entity-path", "o-a1b2c3d4e5/r-f6g7h8i9j0example")
-	// The job holds for a minute before it finishes: time to kill it.
+	// The job's result is stored a minute late: time to kill it.
 	cmd.Env = append(os.Environ(), "LASTACCESS_TEST_JOB_DELAY=60s", "LASTACCESS_TEST_PRINT_JOB_ID=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -209,5 +210,23 @@ func TestCrashDuringReportJob(t *testing.T) {
 	}
 	if r.JobStatus != "FAILED" || r.ErrorDetails == nil || !strings.Contains(r.ErrorDetails.Message, "interrupted") {
 		t.Fatalf("after a crash: %s", out)
+	}
+}
+
+// TestShippedBinaryHasNoTestHooks: the hooks the crash tests switch on
+// with LASTACCESS_TEST_* are only in the binary built with
+// -tags lastaccess_testhooks.
+func TestShippedBinaryHasNoTestHooks(t *testing.T) {
+	for _, c := range []struct {
+		bin   string
+		hooks bool
+	}{{binary, false}, {hookBinary, true}} {
+		data, err := os.ReadFile(c.bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(data, []byte("LASTACCESS_TEST_")); got != c.hooks {
+			t.Errorf("%s: test hooks compiled in: %v, want %v", filepath.Base(c.bin), got, c.hooks)
+		}
 	}
 }

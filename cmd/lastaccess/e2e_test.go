@@ -15,18 +15,36 @@ import (
 	"lastaccess/storage"
 )
 
-var binary string
+// binary is the lastaccess the tests run, built once, as `make build`
+// builds it (with a version stamped: TestVersion); hookBinary is the same
+// with the crash tests' hooks (testhooks.go).
+var binary, hookBinary string
+
+// stampedVersion and stampedCommit are what binary's version prints.
+const stampedVersion, stampedCommit = "v9.8.7-3-gabc", "abc123"
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "lastaccess-bin")
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "lastaccess")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build lastaccess: " + err.Error())
+	binary, hookBinary = filepath.Join(dir, "lastaccess"), filepath.Join(dir, "lastaccess-hooks")
+	builds := [][]string{
+		{"build", "-o", binary, "-ldflags", "-X main.version=" + stampedVersion + " -X main.commit=" + stampedCommit, "."},
+		{"build", "-o", hookBinary, "-tags", "lastaccess_testhooks", "."},
+	}
+	errs := make(chan error, len(builds))
+	for _, args := range builds {
+		go func() {
+			build := exec.Command("go", args...)
+			build.Stderr = os.Stderr
+			errs <- build.Run()
+		}()
+	}
+	for range builds {
+		if err := <-errs; err != nil {
+			panic("build lastaccess: " + err.Error())
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -154,15 +154,14 @@ func (env *env) openEngine(owner string, opts engine.Options) (*engine.Engine, *
 		return nil, nil, nil, err
 	}
 	opts.Clock = clock
-	if d, err := time.ParseDuration(os.Getenv("LASTACCESS_TEST_JOB_DELAY")); err == nil {
-		opts.JobDelay = d
-	}
-	eng, err := engine.Open(st, opts)
+	store, releaseHooks := hookStore(st)
+	eng, err := engine.Open(store, opts)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, nil, err
 	}
 	closeAll := func() error {
+		releaseHooks()
 		err := eng.Close()
 		if cerr := st.Close(); err == nil {
 			err = cerr

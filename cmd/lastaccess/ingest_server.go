@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 
-	"lastaccess/engine"
 	"lastaccess/ingest"
 	"lastaccess/sqlfront/sqlsink"
 )
@@ -23,15 +20,11 @@ func ingestViaServer(ctx context.Context, env *env, server string, paths []strin
 		return fmt.Errorf("ingest --server: %w", err)
 	}
 	defer sink.Close()
-	var dest ingest.Sink = sink
-	if path := os.Getenv("LASTACCESS_TEST_ACK_LOG"); path != "" {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-		if err != nil {
-			return fmt.Errorf("ingest --server: %w", err)
-		}
-		defer f.Close()
-		dest = &ackLog{Sink: sink, w: f}
+	dest, closeHook, err := hookIngestSink(sink)
+	if err != nil {
+		return fmt.Errorf("ingest --server: %w", err)
 	}
+	defer closeHook()
 	sum, runErr := ingest.Run(ctx, paths, dest, opts)
 	sum.WriteText(env.stdout)
 	if runErr != nil {
@@ -41,28 +34,4 @@ func ingestViaServer(ctx context.Context, env *env, server string, paths []strin
 		return &partialError{fmt.Sprintf("ingest finished with errors: %d files failed, %d malformed records", sum.FilesFailed, sum.Malformed)}
 	}
 	return nil
-}
-
-// ackLog writes the event ids of every batch the server acknowledged to
-// $LASTACCESS_TEST_ACK_LOG, a batch per line, as soon as it is
-// acknowledged: the crash tests check that each of them is stored after
-// the server was stopped or killed mid-ingest.
-type ackLog struct {
-	ingest.Sink
-	w *os.File
-}
-
-func (a *ackLog) Append(ctx context.Context, events []engine.Event) (engine.AppendResult, error) {
-	res, err := a.Sink.Append(ctx, events)
-	if err != nil {
-		return res, err
-	}
-	ids := make([]string, len(events))
-	for i := range events {
-		ids[i] = events[i].ID
-	}
-	if _, werr := a.w.WriteString(strings.Join(ids, " ") + "\n"); werr != nil {
-		return res, werr
-	}
-	return res, nil
 }

@@ -192,7 +192,11 @@ func crashServeEnv() []string {
 // writing acknowledged batches to acks when it is not "".
 func startIngestViaServe(t *testing.T, addr, logs, acks string) *ingestProc {
 	t.Helper()
-	cmd := exec.Command(binary, "ingest", "--no-progress", "--server", addr, logs)
+	bin := binary
+	if acks != "" {
+		bin = hookBinary
+	}
+	cmd := exec.Command(bin, "ingest", "--no-progress", "--server", addr, logs)
 	cmd.Env = append(os.Environ(), "LASTACCESS_DATA=", "LASTACCESS_NOW=", "LASTACCESS_TEST_ACK_LOG="+acks)
 	cmd.Env = append(cmd.Env, crashServeEnv()...)
 	p := &ingestProc{cmd: cmd, done: make(chan struct{})}
