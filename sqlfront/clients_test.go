@@ -138,7 +138,7 @@ func TestClientMariaDB(t *testing.T) {
 		t.Skip("the mysql command-line client is not installed (Debian: apt-get install mariadb-client); .ci/run installs it")
 	}
 	ts := startServer(t)
-	job := generate(t, ts.admin(), sampleRoot)
+	job := ts.generate(t, ts.admin(), sampleRoot)
 	host, port, _ := strings.Cut(ts.addr, ":")
 	cmd := exec.Command(client, "-h", host, "-P", port, "-u", readerUser, "-p"+readerPassword, "--batch", DatabaseName, "-e",
 		"PREPARE s FROM 'SELECT 40 + 2 AS answer'; EXECUTE s; DEALLOCATE PREPARE s; "+
@@ -163,7 +163,7 @@ func TestClientMariaDB(t *testing.T) {
 // result set alone.
 func TestCallEndsWithOK(t *testing.T) {
 	ts := startServer(t)
-	job := generate(t, ts.admin(), sampleRoot)
+	job := ts.generate(t, ts.admin(), sampleRoot)
 	const moreResults = 0x0008
 	for _, c := range []struct {
 		name  string
