@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"lastaccess/engine"
+	"lastaccess/internal/jsonpos"
 )
 
 // chunk is what decoding hands on for one file: all of a Records file, or a
@@ -176,7 +177,7 @@ func splitRecords(data []byte) ([]json.RawMessage, error) {
 		if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
 			return nil, invalidJSON(err)
 		}
-		return nil, malformedf(`want {"Records":[…]}, got %s`, kindOf(data[0]))
+		return nil, malformedf(`want {"Records":[…]}, got %s`, jsonpos.Kind(data))
 	}
 	var top struct {
 		Records json.RawMessage `json:"Records"`
@@ -188,7 +189,7 @@ func splitRecords(data []byte) ([]json.RawMessage, error) {
 		return nil, malformedf(`Records: missing (want {"Records":[…]})`)
 	}
 	if top.Records[0] != '[' {
-		return nil, malformedf("Records: want array, got %s", kindOf(top.Records[0]))
+		return nil, malformedf("Records: want array, got %s", jsonpos.Kind(top.Records))
 	}
 	if err := json.Unmarshal(top.Records, &elems); err != nil {
 		return nil, invalidJSON(err)

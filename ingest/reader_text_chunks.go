@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"lastaccess/internal/jsonpos"
 )
 
 // A text given to ParseRecords (CALL ingest_events) may hold millions of
@@ -122,7 +124,7 @@ func recordsArray(data []byte) (int, error) {
 	case records < 0 || bytes.HasPrefix(data[records:], []byte("null")):
 		return 0, malformedf(`Records: missing (want {"Records":[…]})`)
 	case data[records] != '[':
-		return 0, malformedf("Records: want array, got %s", kindOf(data[records]))
+		return 0, malformedf("Records: want array, got %s", jsonpos.Kind(data[records:]))
 	}
 	return records, nil
 }

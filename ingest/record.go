@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	gojson "github.com/goccy/go-json"
+
+	"lastaccess/internal/jsonpos"
 )
 
 // record is the part of a CloudTrail record that ingest reads. Everything
@@ -158,7 +160,7 @@ func slowUnmarshal(data []byte, r *record) *fieldProblem {
 		if !json.Valid(data) {
 			return syntaxProblem(data)
 		}
-		return problemf("", "want a JSON object, got %s", kindOf(data[0]))
+		return problemf("", "want a JSON object, got %s", jsonpos.Kind(data))
 	}
 	err := json.Unmarshal(data, r)
 	if err == nil {
@@ -167,11 +169,14 @@ func slowUnmarshal(data []byte, r *record) *fieldProblem {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		got, _, _ := strings.Cut(te.Value, " ")
+		if got == "bool" {
+			got = "boolean" // as jsonpos.Kind names it
+		}
 		field := te.Field
 		want := "string"
 		switch field {
 		case "managementEvent":
-			want = "bool"
+			want = "boolean"
 		case "eventTime":
 			want = "RFC 3339 string"
 		case "userIdentity", "userIdentity.sessionContext", "userIdentity.sessionContext.sessionIssuer":
@@ -207,21 +212,4 @@ func trimJSONSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-// kindOf names the JSON kind of a value by its first byte.
-func kindOf(c byte) string {
-	switch c {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"lastaccess/internal/jsonpos"
 )
 
 // MaxDocumentSize is the largest document Parse accepts, in bytes. AWS's
@@ -140,7 +142,7 @@ func jsonError(err error) *ParseError {
 // of objects, as IAM does.
 func parseStatements(raw json.RawMessage) ([]Statement, error) {
 	var elements []json.RawMessage
-	switch kind := jsonKind(raw); kind {
+	switch kind := jsonpos.Kind(raw); kind {
 	case "object":
 		elements = []json.RawMessage{raw}
 	case "array":
@@ -165,7 +167,7 @@ func parseStatements(raw json.RawMessage) ([]Statement, error) {
 var statementElements = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 func parseStatement(raw json.RawMessage, n int, st *Statement) error {
-	if kind := jsonKind(raw); kind != "object" {
+	if kind := jsonpos.Kind(raw); kind != "object" {
 		return statementError(n, "must be a JSON object, got %s", kind)
 	}
 	members, err := objectMembers(raw, "statement", n)
@@ -232,7 +234,7 @@ func parseEffect(raw json.RawMessage, n int) (Effect, error) {
 // Its operators and keys are not checked: the reports only ask whether a
 // statement is conditional.
 func parseCondition(raw json.RawMessage, n int) (json.RawMessage, error) {
-	switch kind := jsonKind(raw); kind {
+	switch kind := jsonpos.Kind(raw); kind {
 	case "null":
 		return nil, nil
 	case "object":
@@ -254,7 +256,7 @@ func parseCondition(raw json.RawMessage, n int) (json.RawMessage, error) {
 }
 
 func parsePrincipal(raw json.RawMessage, element string, n int) (json.RawMessage, error) {
-	switch kind := jsonKind(raw); kind {
+	switch kind := jsonpos.Kind(raw); kind {
 	case "object":
 	case "string":
 		var s string
@@ -279,7 +281,7 @@ func parsePrincipal(raw json.RawMessage, element string, n int) (json.RawMessage
 // returns what is wrong with it ("" when nothing is).
 func stringList(raw json.RawMessage, element string, n int, problem func(string) string) ([]string, error) {
 	var values, labels []string
-	switch kind := jsonKind(raw); kind {
+	switch kind := jsonpos.Kind(raw); kind {
 	case "string":
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -297,7 +299,7 @@ func stringList(raw json.RawMessage, element string, n int, problem func(string)
 		values, labels = make([]string, len(elements)), make([]string, len(elements))
 		for i, e := range elements {
 			labels[i] = fmt.Sprintf("%s element %d", element, i+1)
-			if kind := jsonKind(e); kind != "string" {
+			if kind := jsonpos.Kind(e); kind != "string" {
 				return nil, statementError(n, "%s must be a string, got %s", labels[i], kind)
 			}
 			if err := json.Unmarshal(e, &values[i]); err != nil {
@@ -344,7 +346,7 @@ func actionPatternProblem(pattern string) string {
 }
 
 func stringValue(raw json.RawMessage, element string, n int) (string, error) {
-	if kind := jsonKind(raw); kind != "string" {
+	if kind := jsonpos.Kind(raw); kind != "string" {
 		return "", &ParseError{Statement: n, Message: fmt.Sprintf("%s must be a string, got %s", element, kind)}
 	}
 	var s string
@@ -373,7 +375,7 @@ type member struct {
 // policy whose second "Effect" overrides the first is not what its author
 // meant. raw must be valid JSON; what is names the object for messages.
 func objectMembers(raw json.RawMessage, what string, n int) ([]member, error) {
-	if kind := jsonKind(raw); kind != "object" {
+	if kind := jsonpos.Kind(raw); kind != "object" {
 		return nil, &ParseError{Statement: n, Message: fmt.Sprintf("%s must be a JSON object, got %s", what, kind)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -399,25 +401,4 @@ func objectMembers(raw json.RawMessage, what string, n int) ([]member, error) {
 		members = append(members, member{key, value})
 	}
 	return members, nil
-}
-
-// jsonKind names the kind of a valid JSON value for error messages.
-func jsonKind(raw json.RawMessage) string {
-	trimmed := bytes.TrimLeft(raw, " \t\r\n")
-	if len(trimmed) == 0 {
-		return "nothing"
-	}
-	switch trimmed[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }

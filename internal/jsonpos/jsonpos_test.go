@@ -23,3 +23,14 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("a positionless error changed: %v", err)
 	}
 }
+
+func TestKind(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":1}`: "object", ` [1]`: "array", "\n\"s\"": "string", "true": "boolean", "false": "boolean",
+		"null": "null", "-1": "number", "12e3": "number", "": "nothing", " \t\r\n": "nothing",
+	} {
+		if got := Kind([]byte(in)); got != want {
+			t.Errorf("Kind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
