@@ -61,10 +61,10 @@ func validPartition(p string) bool {
 	return p == "aws" || strings.HasPrefix(p, "aws-")
 }
 
-// IsAccountID reports whether s is an AWS account id: 12 digits.
-func IsAccountID(s string) bool { return isAccountIDString(s) }
-
-func isAccountIDString(s string) bool {
+// IsAccountID reports whether s is an AWS account id: 12 digits. It is
+// the one check of them: ARNs, organization snapshots, entity paths,
+// CloudTrail records and the AWS API's keys use it.
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}
@@ -161,7 +161,7 @@ func parseEntityARN(arn string, kinds ...string) (entityARN, error) {
 	switch {
 	case a.account == "aws" && a.typ != arnPolicy:
 		return entityARN{}, errorf(CodeInvalidInput, "ARN %s is not valid: only policies belong to the account \"aws\".", truncateForMessage(arn))
-	case a.account != "aws" && !isAccountIDString(a.account):
+	case a.account != "aws" && !IsAccountID(a.account):
 		return entityARN{}, errorf(CodeInvalidInput, "ARN %s is not valid: the account id must be 12 digits.", truncateForMessage(arn))
 	case a.path == "" || !validIAMPath(a.path):
 		return entityARN{}, errorf(CodeInvalidInput, "ARN %s is not valid: the %s path must be / or /PATH/.", truncateForMessage(arn), a.typ)

@@ -62,7 +62,7 @@ func FuzzAuthorizationDetails(f *testing.F) {
 			}
 			return
 		}
-		if !isAccountIDString(parsed.account) {
+		if !IsAccountID(parsed.account) {
 			t.Fatalf("account %q", parsed.account)
 		}
 		record, err := json.Marshal(parsed.details)
@@ -117,7 +117,7 @@ func FuzzEntityARN(f *testing.F) {
 		if got := "arn:" + a.partition + ":iam::" + a.account + ":" + a.typ + a.path + a.name; got != s {
 			t.Fatalf("%q parsed as %q", s, got)
 		}
-		if !validIAMName(a.name) || !validIAMPath(a.path) || (a.account != "aws" && !isAccountIDString(a.account)) {
+		if !validIAMName(a.name) || !validIAMPath(a.path) || (a.account != "aws" && !IsAccountID(a.account)) {
 			t.Fatalf("%q: accepted parts %+v", s, a.arnParts)
 		}
 	})

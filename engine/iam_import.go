@@ -182,7 +182,7 @@ func parseAuthorizationDetails(data []byte) (*parsedDetails, error) {
 		switch {
 		case arn == "":
 			bad("%s: missing Arn", what)
-		case !ok || a.service != "iam" || a.typ != kind || !isAccountIDString(a.account):
+		case !ok || a.service != "iam" || a.typ != kind || !IsAccountID(a.account):
 			bad("%s: Arn %q is not an IAM %s ARN", what, arn, kind)
 		case a.name != name:
 			bad("%s: Arn %s does not end in the name %q", what, arn, name)
@@ -219,7 +219,7 @@ func parseAuthorizationDetails(data []byte) (*parsedDetails, error) {
 		case p.Arn == "":
 			bad("Policies[%d] (%s): missing Arn", i, p.PolicyName)
 			continue
-		case !ok || a.service != "iam" || a.typ != "policy" || (a.account != "aws" && !isAccountIDString(a.account)):
+		case !ok || a.service != "iam" || a.typ != "policy" || (a.account != "aws" && !IsAccountID(a.account)):
 			bad("%s: Arn %q is not an IAM policy ARN", what, p.Arn)
 			continue
 		case policyARNs[p.Arn]:

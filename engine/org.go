@@ -128,24 +128,23 @@ const (
 )
 
 var (
-	orgIDPattern     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	rootIDPattern    = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
-	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
-	policyIDPattern  = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
+	orgIDPattern    = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	rootIDPattern   = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	ouIDPattern     = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	policyIDPattern = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
 )
 
 // idRules are the Organizations API's id patterns, each with the words
 // an error uses for it.
 var idRules = map[IDKind]struct {
-	pattern *regexp.Regexp
-	what    string
+	match func(string) bool
+	what  string
 }{
-	IDOrganization: {orgIDPattern, "an organization id (o- and 10-32 lowercase letters or digits)"},
-	IDRoot:         {rootIDPattern, "a root id (r- and 4-32 lowercase letters or digits)"},
-	IDOU:           {ouIDPattern, "an OU id (ou-<4-32>-<8-32> lowercase letters or digits)"},
-	IDAccount:      {accountIDPattern, "a 12-digit account id"},
-	IDPolicy:       {policyIDPattern, "a policy id (p- and 8-128 letters, digits or _)"},
+	IDOrganization: {orgIDPattern.MatchString, "an organization id (o- and 10-32 lowercase letters or digits)"},
+	IDRoot:         {rootIDPattern.MatchString, "a root id (r- and 4-32 lowercase letters or digits)"},
+	IDOU:           {ouIDPattern.MatchString, "an OU id (ou-<4-32>-<8-32> lowercase letters or digits)"},
+	IDAccount:      {IsAccountID, "a 12-digit account id"},
+	IDPolicy:       {policyIDPattern.MatchString, "a policy id (p- and 8-128 letters, digits or _)"},
 }
 
 // CheckID returns nil when id is an id of that kind as the Organizations
@@ -154,7 +153,7 @@ var idRules = map[IDKind]struct {
 // there is one definition.
 func CheckID(kind IDKind, id string) error {
 	r := idRules[kind]
-	if r.pattern.MatchString(id) {
+	if r.match(id) {
 		return nil
 	}
 	return fmt.Errorf("%q is not %s", id, r.what)

@@ -24,7 +24,7 @@ func ParseEntityPath(p string) ([]string, error) {
 		case s == "":
 			return nil, errorf(CodeInvalidInput, "The entity path %s is malformed: it has an empty segment.", p)
 		case ouIDPattern.MatchString(s):
-		case accountIDPattern.MatchString(s):
+		case IsAccountID(s):
 			if i != len(segs)-1 {
 				return nil, errorf(CodeInvalidInput, "The entity path %s is malformed: account %s must be its last segment.", p, s)
 			}

@@ -234,7 +234,7 @@ func (n *normalizer) normalize(r *record) outcome {
 		}
 		*f.dst = v
 	}
-	if !isAccountID(ev.AccountID) {
+	if !engine.IsAccountID(ev.AccountID) {
 		return outcome{problem: problemf("userIdentity.accountId", "want 12 digits, got %q", ev.AccountID)}
 	}
 	t, p := parseEventTime(r.EventTime)
@@ -395,18 +395,6 @@ func checkText(field, s string, required bool) *fieldProblem {
 	return nil
 }
 
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Event times must fit engine.Event.Time (int64 nanoseconds).
 var (
 	minEventTime = time.Unix(0, -1<<63).UTC()
@@ -555,7 +543,7 @@ func parseARN(s string) (arnParts, bool) {
 			return arnParts{}, false
 		}
 	}
-	if parts[4] != "" && !isAccountID(parts[4]) {
+	if parts[4] != "" && !engine.IsAccountID(parts[4]) {
 		return arnParts{}, false
 	}
 	return arnParts{parts[1], parts[2], parts[3], parts[4], parts[5]}, true

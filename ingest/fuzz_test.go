@@ -80,7 +80,7 @@ func checkEvent(t *testing.T, e *engine.Event) {
 	if e.ID == "" || e.Namespace == "" || e.Action == "" || e.AccountID == "" || e.Region == "" || e.EventName == "" || e.EventSource == "" {
 		t.Fatalf("event with an empty field: %+v", e)
 	}
-	if !isAccountID(e.AccountID) {
+	if !engine.IsAccountID(e.AccountID) {
 		t.Fatalf("account %q", e.AccountID)
 	}
 	if !strings.HasPrefix(e.PrincipalARN, "arn:") {
