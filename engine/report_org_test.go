@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -593,9 +592,6 @@ func TestNotAccessedShareIsExact(t *testing.T) {
 		t.Fatalf("1/3 = %s", got)
 	}
 }
-
-var _ = catalog.Default
-var _ = context.Background
 
 // TestImportCatalogMovesEvents: when a new catalog maps an event source
 // to another namespace, stored events move there, reports follow, and the

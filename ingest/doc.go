@@ -22,7 +22,7 @@
 // for bad content) and gives no events. Run reports both in its Summary and
 // goes on.
 //
-// Imports: engine and engine/catalog only, never storage, sqlfront or cmd
-// (import_test.go checks it). The Sink interface is declared here, by its
-// consumer; storage implements it.
+// Imports: engine, engine/catalog and internal/jsonpos only, never
+// storage, sqlfront or cmd (import_test.go checks it). The Sink interface
+// is declared here, by its consumer; *engine.Engine implements it (Append).
 package ingest

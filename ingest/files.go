@@ -248,7 +248,7 @@ func readInto(buf []byte, r io.Reader, limit int64) ([]byte, error) {
 		if int64(len(buf)) > limit {
 			return buf, &tooLarge{limit}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return buf, nil
 		}
 		if err != nil {
@@ -269,7 +269,7 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		c.err = err
 	}
 	return n, err
@@ -284,7 +284,7 @@ type gzipStream struct {
 
 func (g *gzipStream) Read(p []byte) (int, error) {
 	n, err := g.gz.Read(p)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		if g.raw.err != nil {
 			return n, g.raw.err
 		}
@@ -299,7 +299,7 @@ func openStream(r io.Reader) (lines *bufio.Reader, raw *countingReader, closeFn 
 	raw = &countingReader{r: r}
 	br := bufio.NewReaderSize(raw, 256<<10)
 	magic, err := br.Peek(2)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, raw, nil, err
 	}
 	if !bytes.Equal(magic, gzipMagic) {

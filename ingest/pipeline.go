@@ -30,11 +30,10 @@ type taskRun struct {
 
 // How far decoding may run ahead of the sink: files, and their bytes on
 // disk (decoded events take about as much memory as their gzipped
-// records). A batch of the default size spans 25 files of a CloudTrail
-// export, or hundreds of small ones; with room for only a few files, the
-// workers idled while the sink committed (1 M-record ingest: 165% of 2
-// cores busy and 130 000 records/s, against 196% and 150 000 with room
-// for 512 files).
+// records). A batch of the default size spans tens of files of a
+// CloudTrail export, or hundreds of small ones: with room for only a few
+// files, the workers sat idle while the sink committed a batch
+// (BenchmarkIngest in bench/ measures it).
 const (
 	aheadFiles = 512
 	aheadBytes = 16 << 20

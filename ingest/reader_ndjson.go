@@ -38,10 +38,10 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 			}
 			continue
 		}
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, false, err
 		}
-		if err == io.EOF && len(frag) == 0 && len(lr.long) == 0 && !tooLong {
+		if errors.Is(err, io.EOF) && len(frag) == 0 && len(lr.long) == 0 && !tooLong {
 			return nil, false, io.EOF
 		}
 		// frag ends the line, with its newline or at the end of input.
@@ -111,7 +111,7 @@ func decodeNDJSONStream(ctx context.Context, d *ndjsonDecoder, r io.Reader) erro
 	lr := &lineReader{br: br}
 	for {
 		line, tooLong, err := lr.next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -175,7 +175,7 @@ func decodeLiveStream(ctx context.Context, d *ndjsonDecoder, r io.Reader, flushE
 		for {
 			line, tooLong, err := lr.next()
 			if err != nil {
-				if err != io.EOF {
+				if !errors.Is(err, io.EOF) {
 					b.err = err
 				}
 				send()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -44,7 +45,7 @@ func (env *env) parseGlobal(args []string) ([]string, error) {
 	env.registerGlobal(fs)
 	fs.BoolVar(&env.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil, &helpRequest{}
 		}
 		return nil, usageErrorf("%v", err)
@@ -79,7 +80,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
+			if errors.Is(err, flag.ErrHelp) {
 				return nil, &helpRequest{fs}
 			}
 			return nil, usageErrorf("%s: %v", fs.Name(), err)

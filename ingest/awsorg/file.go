@@ -90,7 +90,7 @@ func (d *dir) decode(file, command, neededBy string, v any) error {
 		return d.fail(file, ErrMalformed, "not the JSON `%s` prints: %v", command, jsonpos.Describe(data, err))
 	}
 	end := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		extra := end + int64(len(data[end:])-len(bytes.TrimLeft(data[end:], " \t\r\n")))
 		return d.fail(file, ErrMalformed, "%s: more data after the JSON object; it should hold one output of `%s` (the AWS CLI merges a listing's pages into one)",
 			jsonpos.Position(data, extra), command)
