@@ -4,9 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"lastaccess/engine"
 	"lastaccess/storage"
 )
+
+// TestMain fails the package when a test leaves a goroutine behind:
+// report jobs and the entity reports' workers run in the background, and
+// Engine.Close must wait for them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestOptionsValidate: options that cannot work are refused by name, not
 // turned into defaults; zero means the default.

@@ -1,19 +1,6 @@
 package engine
 
-import "lastaccess/engine/catalog"
-
 // Test-only access to internals, for the external test package.
-
-// ReportScope returns the services an Organizations report lists and the
-// accounts whose data it uses.
-func ReportScope(org *Organization, cat *catalog.Catalog, path, policyID string) ([]catalog.Service, []*Node, error) {
-	node, err := org.ResolvePath(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	plan, err := planOrgReport(org, cat, node, policyID)
-	return plan.services, plan.accounts, err
-}
 
 // SetBeforeFinish installs a hook that runs as each report job starts
 // finishing (tests use it to hold jobs in progress).
