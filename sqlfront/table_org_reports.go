@@ -1,7 +1,6 @@
 package sqlfront
 
 import (
-	"context"
 	"io"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -18,9 +17,8 @@ const (
 // orgReportsTable is organizations_access_reports: one row per
 // Organizations report job the caller may read, keyed by JobId.
 type orgReportsTable struct {
-	tableBase
-	f  *frontend
-	pk *keyIndex
+	keyedTable
+	f *frontend
 }
 
 var (
@@ -31,7 +29,8 @@ var (
 func newOrgReportsTable(f *frontend) *orgReportsTable {
 	jobID := column("", "JobId", typeJobID, false)
 	jobID.PrimaryKey = true
-	t := &orgReportsTable{f: f, tableBase: newTableBase(tableOrgReports,
+	t := &orgReportsTable{f: f}
+	t.keyedTable = newKeyedTable(t, tableOrgReports,
 		jobID,
 		column("", "EntityPath", typePath, false),
 		column("", "OrganizationsPolicyId", typeID, true),
@@ -43,48 +42,21 @@ func newOrgReportsTable(f *frontend) *orgReportsTable {
 		column("", "NotAccessedShare", typeShare, true),
 		column("", "AccessDetails", typeJSON, true),
 		column("", "ErrorDetails", typeJSON, true),
-	)}
-	t.pk = newKeyIndex("PRIMARY", tableOrgReports, true, jobID)
+	)
 	return t
 }
 
-func (t *orgReportsTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	return []sql.Index{t.pk}, nil
-}
-func (t *orgReportsTable) PreciseMatch() bool { return true }
-func (t *orgReportsTable) IndexedAccess(*sql.Context, sql.IndexLookup) sql.IndexedTable {
-	return t
-}
-
-func (t *orgReportsTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
-	return lookupPartitions(lookup), nil
-}
-
-func (t *orgReportsTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
-	part, ok := p.(partition)
-	if !ok {
-		return nil, errPartition(t.name, p)
-	}
-	if part.lookup == nil {
-		return t.scan(ctx, keyRanges{}), nil
-	}
-	kr, err := rangesOf(*part.lookup)
+// lookupRows reads the jobs a lookup pins JobId to, else scans.
+func (t *orgReportsTable) lookupRows(ctx *sql.Context, kr keyRanges) (sql.RowIter, error) {
+	jobs, ok, err := lookupJobs(ctx, kr, t.f.eng.OrganizationsReportJob)
 	if err != nil {
 		return nil, err
 	}
-	ids, ok := kr.points()
 	if !ok {
-		return t.scan(ctx, kr), nil
+		return t.scanRows(ctx, kr), nil
 	}
-	rows := make([]sql.Row, 0, len(ids))
-	for _, id := range ids {
-		j, err := t.f.eng.OrganizationsReportJob(id, caller(ctx))
-		if engine.ErrorCode(err) == engine.CodeNoSuchEntity {
-			continue
-		}
-		if err != nil {
-			return nil, sqlError(err)
-		}
+	rows := make([]sql.Row, 0, len(jobs))
+	for _, j := range jobs {
 		r, err := orgReportRow(j)
 		if err != nil {
 			return nil, err
@@ -94,25 +66,17 @@ func (t *orgReportsTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.
 	return rowsIter(rows), nil
 }
 
-// scan reads every job in JobId order, keeping those within kr (all when
-// kr has no ranges).
-func (t *orgReportsTable) scan(ctx *sql.Context, kr keyRanges) sql.RowIter {
-	user := caller(ctx)
-	return collectIfReverse(ctx, kr.reverse, func(sctx context.Context, emit func(sql.Row) error) error {
-		return t.f.eng.ScanOrganizationsReportJobs(sctx, user, func(j *engine.OrganizationsReportJob) error {
-			if kr.tests != nil {
-				if ok, err := kr.matches(j.JobID); err != nil || !ok {
-					return err
-				}
-			}
-			r, err := orgReportRow(j)
-			if err != nil {
-				return err
-			}
-			return emit(r)
-		})
+func (t *orgReportsTable) scanRows(ctx *sql.Context, kr keyRanges) sql.RowIter {
+	return scanJobs(ctx, kr, t.f.eng.ScanOrganizationsReportJobs, orgJobID, func(j *engine.OrganizationsReportJob, _ keyRanges, emit func(sql.Row) error) error {
+		r, err := orgReportRow(j)
+		if err != nil {
+			return err
+		}
+		return emit(r)
 	})
 }
+
+func orgJobID(j *engine.OrganizationsReportJob) string { return j.JobID }
 
 // orgReportRow is one row of organizations_access_reports.
 func orgReportRow(j *engine.OrganizationsReportJob) (sql.Row, error) {
@@ -154,9 +118,8 @@ func orgReportRow(j *engine.OrganizationsReportJob) (sql.Row, error) {
 // service, keyed by (JobId, ServiceNamespace). A job's details are stored
 // in namespace order, so rows come out in key order without sorting.
 type orgDetailsTable struct {
-	tableBase
-	f  *frontend
-	pk *keyIndex
+	keyedTable
+	f *frontend
 }
 
 var (
@@ -168,7 +131,8 @@ func newOrgDetailsTable(f *frontend) *orgDetailsTable {
 	jobID := column("", "JobId", typeJobID, false)
 	namespace := column("", "ServiceNamespace", typeID, false)
 	jobID.PrimaryKey, namespace.PrimaryKey = true, true
-	t := &orgDetailsTable{f: f, tableBase: newTableBase(tableOrgDetails,
+	t := &orgDetailsTable{f: f}
+	t.keyedTable = newKeyedTable(t, tableOrgDetails,
 		jobID,
 		column("", "ServiceName", typeName, false),
 		namespace,
@@ -176,51 +140,20 @@ func newOrgDetailsTable(f *frontend) *orgDetailsTable {
 		column("", "EntityPath", typePath, true),
 		column("", "LastAuthenticatedTime", typeTime, true),
 		column("", "TotalAuthenticatedEntities", typeCount, false),
-	)}
-	t.pk = newKeyIndex("PRIMARY", tableOrgDetails, true, jobID, namespace)
+	)
 	return t
 }
 
-func (t *orgDetailsTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	return []sql.Index{t.pk}, nil
-}
-func (t *orgDetailsTable) PreciseMatch() bool { return true }
-func (t *orgDetailsTable) IndexedAccess(*sql.Context, sql.IndexLookup) sql.IndexedTable {
-	return t
-}
-
-func (t *orgDetailsTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
-	return lookupPartitions(lookup), nil
-}
-
-func (t *orgDetailsTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
-	part, ok := p.(partition)
-	if !ok {
-		return nil, errPartition(t.name, p)
-	}
-	if part.lookup == nil {
-		return t.scan(ctx, keyRanges{}), nil
-	}
-	kr, err := rangesOf(*part.lookup)
+// lookupRows reads the jobs a lookup pins JobId to, else scans.
+func (t *orgDetailsTable) lookupRows(ctx *sql.Context, kr keyRanges) (sql.RowIter, error) {
+	jobs, ok, err := lookupJobs(ctx, kr, t.f.eng.OrganizationsReportJob)
 	if err != nil {
 		return nil, err
 	}
-	ids, ok := kr.points()
 	if !ok {
-		return t.scan(ctx, kr), nil
+		return t.scanRows(ctx, kr), nil
 	}
-	it := &detailsIter{kr: kr, checkNamespace: kr.constrains(1)}
-	for _, id := range ids {
-		j, err := t.f.eng.OrganizationsReportJob(id, caller(ctx))
-		if engine.ErrorCode(err) == engine.CodeNoSuchEntity {
-			continue
-		}
-		if err != nil {
-			return nil, sqlError(err)
-		}
-		it.jobs = append(it.jobs, j)
-	}
-	return it, nil
+	return &detailsIter{jobs: jobs, kr: kr, checkNamespace: kr.constrains(1)}, nil
 }
 
 // detailsIter yields the detail rows of jobs in key order (reversed when
@@ -261,28 +194,18 @@ func (it *detailsIter) Next(*sql.Context) (sql.Row, error) {
 
 func (it *detailsIter) Close(*sql.Context) error { return nil }
 
-func (t *orgDetailsTable) scan(ctx *sql.Context, kr keyRanges) sql.RowIter {
-	user := caller(ctx)
-	return collectIfReverse(ctx, kr.reverse, func(sctx context.Context, emit func(sql.Row) error) error {
-		return t.f.eng.ScanOrganizationsReportJobs(sctx, user, func(j *engine.OrganizationsReportJob) error {
-			if kr.tests != nil {
-				if ok, err := kr.matches(j.JobID); err != nil || !ok {
-					return err
-				}
-			}
-			forward := kr
-			forward.reverse = false // collectIfReverse reverses all rows
-			rows, err := appendDetailRows(nil, j, forward)
-			if err != nil {
+func (t *orgDetailsTable) scanRows(ctx *sql.Context, kr keyRanges) sql.RowIter {
+	return scanJobs(ctx, kr, t.f.eng.ScanOrganizationsReportJobs, orgJobID, func(j *engine.OrganizationsReportJob, forward keyRanges, emit func(sql.Row) error) error {
+		rows, err := appendDetailRows(nil, j, forward)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := emit(r); err != nil {
 				return err
 			}
-			for _, r := range rows {
-				if err := emit(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		}
+		return nil
 	})
 }
 
@@ -320,24 +243,3 @@ func detailRow(jobID string, d *engine.AccessDetail) sql.Row {
 		int32(d.TotalAuthenticatedEntities),
 	}
 }
-
-// collectIfReverse runs a scan that emits rows in ascending key order: as
-// a streaming iterator, or, for a reversed lookup, collected and returned
-// backwards.
-func collectIfReverse(ctx *sql.Context, reverse bool, scan func(context.Context, func(sql.Row) error) error) sql.RowIter {
-	if !reverse {
-		return newScanIter(ctx, scan)
-	}
-	var rows []sql.Row
-	err := scan(ctx, func(r sql.Row) error { rows = append(rows, r); return nil })
-	if err != nil {
-		return errIter{sqlError(err)}
-	}
-	return rowsIter(reverseRows(rows))
-}
-
-// errIter is a RowIter that fails at once.
-type errIter struct{ err error }
-
-func (e errIter) Next(*sql.Context) (sql.Row, error) { return nil, e.err }
-func (e errIter) Close(*sql.Context) error           { return nil }

@@ -16,7 +16,8 @@ func newServicesTable(f *frontend) *jobRowsTable {
 	jobID := column("", "JobId", typeJobID, false)
 	namespace := column("", "ServiceNamespace", typeID, false)
 	jobID.PrimaryKey, namespace.PrimaryKey = true, true
-	t := &jobRowsTable{f: f, tableBase: newTableBase(tableServices,
+	t := &jobRowsTable{f: f}
+	t.keyedTable = newKeyedTable(t, tableServices,
 		jobID,
 		column("", "ServiceName", typeName, false),
 		namespace,
@@ -24,8 +25,7 @@ func newServicesTable(f *frontend) *jobRowsTable {
 		column("", "LastAuthenticatedEntity", typeARN, true),
 		column("", "LastAuthenticatedRegion", typeID, true),
 		column("", "TotalAuthenticatedEntities", typeCount, false),
-	)}
-	t.pk = newKeyIndex("PRIMARY", tableServices, true, jobID, namespace)
+	)
 	t.expand = func(j *engine.ServiceLastAccessedJob) jobRows { return serviceRows{j} }
 	return t
 }
@@ -60,15 +60,15 @@ func newTrackedActionsTable(f *frontend) *jobRowsTable {
 	namespace := column("", "ServiceNamespace", typeID, false)
 	action := column("", "ActionName", typeName, false)
 	jobID.PrimaryKey, namespace.PrimaryKey, action.PrimaryKey = true, true, true
-	t := &jobRowsTable{f: f, tableBase: newTableBase(tableTrackedActions,
+	t := &jobRowsTable{f: f}
+	t.keyedTable = newKeyedTable(t, tableTrackedActions,
 		jobID,
 		namespace,
 		action,
 		column("", "LastAccessedTime", typeTime, true),
 		column("", "LastAccessedEntity", typeARN, true),
 		column("", "LastAccessedRegion", typeID, true),
-	)}
-	t.pk = newKeyIndex("PRIMARY", tableTrackedActions, true, jobID, namespace, action)
+	)
 	t.expand = newTrackedRows
 	return t
 }

@@ -1,9 +1,7 @@
 package sqlfront
 
 import (
-	"context"
 	"io"
-	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -17,6 +15,8 @@ const (
 	tableTrackedActions = "tracked_actions_last_accessed"
 )
 
+func serviceJobID(j *engine.ServiceLastAccessedJob) string { return j.JobID }
+
 func newServiceReportTables(f *frontend) []sql.Table {
 	return []sql.Table{newServiceReportsTable(f), newServicesTable(f), newTrackedActionsTable(f)}
 }
@@ -24,9 +24,8 @@ func newServiceReportTables(f *frontend) []sql.Table {
 // serviceReportsTable is service_last_accessed_reports: one row per
 // service last accessed job the caller may read, keyed by JobId.
 type serviceReportsTable struct {
-	tableBase
-	f  *frontend
-	pk *keyIndex
+	keyedTable
+	f *frontend
 }
 
 var (
@@ -37,7 +36,8 @@ var (
 func newServiceReportsTable(f *frontend) *serviceReportsTable {
 	jobID := column("", "JobId", typeJobID, false)
 	jobID.PrimaryKey = true
-	t := &serviceReportsTable{f: f, tableBase: newTableBase(tableServiceReports,
+	t := &serviceReportsTable{f: f}
+	t.keyedTable = newKeyedTable(t, tableServiceReports,
 		jobID,
 		column("", "Arn", typeARN, false),
 		column("", "JobType", typeID, true),
@@ -46,45 +46,24 @@ func newServiceReportsTable(f *frontend) *serviceReportsTable {
 		column("", "JobCompletionDate", typeTime, true),
 		column("", "ServicesLastAccessed", typeJSON, true),
 		column("", "ErrorDetails", typeJSON, true),
-	)}
-	t.pk = newKeyIndex("PRIMARY", tableServiceReports, true, jobID)
+	)
 	return t
 }
 
-func (t *serviceReportsTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	return []sql.Index{t.pk}, nil
-}
-func (t *serviceReportsTable) PreciseMatch() bool { return true }
-func (t *serviceReportsTable) IndexedAccess(*sql.Context, sql.IndexLookup) sql.IndexedTable {
-	return t
+func (t *serviceReportsTable) scanRows(ctx *sql.Context, kr keyRanges) sql.RowIter {
+	return scanJobs(ctx, kr, t.f.eng.ScanServiceLastAccessedJobs, serviceJobID, func(j *engine.ServiceLastAccessedJob, _ keyRanges, emit func(sql.Row) error) error {
+		return emit(serviceReportRow(j))
+	})
 }
 
-func (t *serviceReportsTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
-	return lookupPartitions(lookup), nil
-}
-
-func (t *serviceReportsTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
-	part, ok := p.(partition)
-	if !ok {
-		return nil, errPartition(t.name, p)
-	}
-	if part.lookup == nil {
-		return scanServiceJobs(ctx, t.f, keyRanges{}, func(j *engine.ServiceLastAccessedJob, _ keyRanges, emit func(sql.Row) error) error {
-			return emit(serviceReportRow(j))
-		}), nil
-	}
-	kr, err := rangesOf(*part.lookup)
-	if err != nil {
-		return nil, err
-	}
-	jobs, ok, err := lookupServiceJobs(ctx, t.f, kr)
+// lookupRows reads the jobs a lookup pins JobId to, else scans.
+func (t *serviceReportsTable) lookupRows(ctx *sql.Context, kr keyRanges) (sql.RowIter, error) {
+	jobs, ok, err := lookupJobs(ctx, kr, t.f.eng.ServiceLastAccessedJob)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return scanServiceJobs(ctx, t.f, kr, func(j *engine.ServiceLastAccessedJob, _ keyRanges, emit func(sql.Row) error) error {
-			return emit(serviceReportRow(j))
-		}), nil
+		return t.scanRows(ctx, kr), nil
 	}
 	rows := make([]sql.Row, len(jobs))
 	for i, j := range jobs {
@@ -118,53 +97,6 @@ func serviceReportRow(j *engine.ServiceLastAccessedJob) sql.Row {
 	}
 }
 
-// lookupServiceJobs reads the jobs a lookup pins JobId to (col = x, col IN
-// (…)), in key order (reversed when the lookup is); jobs the caller may
-// not read, or that do not exist, are left out. ok is false when the
-// lookup leaves JobId open: the caller scans instead.
-func lookupServiceJobs(ctx *sql.Context, f *frontend, kr keyRanges) ([]*engine.ServiceLastAccessedJob, bool, error) {
-	ids, ok := kr.points()
-	if !ok {
-		return nil, false, nil
-	}
-	slices.Sort(ids)
-	if kr.reverse {
-		slices.Reverse(ids)
-	}
-	jobs := make([]*engine.ServiceLastAccessedJob, 0, len(ids))
-	for _, id := range ids {
-		j, err := f.eng.ServiceLastAccessedJob(id, caller(ctx))
-		if engine.ErrorCode(err) == engine.CodeNoSuchEntity {
-			continue
-		}
-		if err != nil {
-			return nil, true, sqlError(err)
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, true, nil
-}
-
-// scanServiceJobs reads every service last accessed job in JobId order,
-// keeping those within kr (all when kr has no ranges), and has each emit
-// its rows in ascending key order; a reversed lookup gets them backwards.
-func scanServiceJobs(ctx *sql.Context, f *frontend, kr keyRanges,
-	rows func(j *engine.ServiceLastAccessedJob, forward keyRanges, emit func(sql.Row) error) error) sql.RowIter {
-	user := caller(ctx)
-	forward := kr
-	forward.reverse = false // collectIfReverse reverses all rows
-	return collectIfReverse(ctx, kr.reverse, func(sctx context.Context, emit func(sql.Row) error) error {
-		return f.eng.ScanServiceLastAccessedJobs(sctx, user, func(j *engine.ServiceLastAccessedJob) error {
-			if kr.tests != nil {
-				if ok, err := kr.matches(j.JobID); err != nil || !ok {
-					return err
-				}
-			}
-			return rows(j, forward, emit)
-		})
-	})
-}
-
 // jobRows are the rows one job contributes to a table below it, in key
 // order, each built only when it is read.
 type jobRows interface {
@@ -180,9 +112,8 @@ type jobRows interface {
 // engine holds it, in key order, so that a lookup by JobId reads one job
 // and an ORDER BY on the rest of the key needs no Sort (sort_rule.go).
 type jobRowsTable struct {
-	tableBase
+	keyedTable
 	f      *frontend
-	pk     *keyIndex
 	expand func(j *engine.ServiceLastAccessedJob) jobRows
 }
 
@@ -191,36 +122,18 @@ var (
 	_ sql.IndexedTable          = (*jobRowsTable)(nil)
 )
 
-func (t *jobRowsTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	return []sql.Index{t.pk}, nil
-}
-func (t *jobRowsTable) PreciseMatch() bool { return true }
-func (t *jobRowsTable) IndexedAccess(*sql.Context, sql.IndexLookup) sql.IndexedTable {
-	return t
+func (t *jobRowsTable) scanRows(ctx *sql.Context, kr keyRanges) sql.RowIter {
+	return scanJobs(ctx, kr, t.f.eng.ScanServiceLastAccessedJobs, serviceJobID, t.emitRows)
 }
 
-func (t *jobRowsTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
-	return lookupPartitions(lookup), nil
-}
-
-func (t *jobRowsTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
-	part, ok := p.(partition)
-	if !ok {
-		return nil, errPartition(t.name, p)
-	}
-	if part.lookup == nil {
-		return scanServiceJobs(ctx, t.f, keyRanges{}, t.emitRows), nil
-	}
-	kr, err := rangesOf(*part.lookup)
-	if err != nil {
-		return nil, err
-	}
-	jobs, ok, err := lookupServiceJobs(ctx, t.f, kr)
+// lookupRows reads the jobs a lookup pins JobId to, else scans.
+func (t *jobRowsTable) lookupRows(ctx *sql.Context, kr keyRanges) (sql.RowIter, error) {
+	jobs, ok, err := lookupJobs(ctx, kr, t.f.eng.ServiceLastAccessedJob)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return scanServiceJobs(ctx, t.f, kr, t.emitRows), nil
+		return t.scanRows(ctx, kr), nil
 	}
 	return &jobRowsIter{t: t, jobs: jobs, kr: kr, checkKey: t.constrainsBeyondJob(kr)}, nil
 }
