@@ -63,6 +63,9 @@ type GenerateOrganizationsAccessReportInput struct {
 	EntityPath            string
 	OrganizationsPolicyID *string // nil: not given
 	Caller                string  // who generates it (for --report-owner-only)
+	// AsOf, when given, is the report's creation time instead of now: the
+	// report as it would have been generated then (SPEC §8 "As of").
+	AsOf *time.Time
 }
 
 // GetOrganizationsAccessReportInput is the Get request. A nil MaxItems,
@@ -88,6 +91,9 @@ type orgJob struct {
 	EntityPath    string         `json:"EntityPath,omitempty"`
 	PolicyID      string         `json:"OrganizationsPolicyId,omitempty"`
 	AccessDetails []AccessDetail `json:"AccessDetails,omitempty"` // by namespace, ascending
+	// WhatIf is set on the report of a what-if: the change set and the
+	// impact list (report_whatif.go); Gets serve the report as any other.
+	WhatIf *whatIfRecord `json:"WhatIf,omitempty"`
 
 	ordersMu sync.Mutex
 	orders   map[string][]int32
@@ -206,9 +212,21 @@ func planOrgReport(org *Organization, cat *catalog.Catalog, node *Node, policyID
 // report's data at this moment and starts the job; it returns the JobId
 // at once.
 func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in GenerateOrganizationsAccessReportInput) (string, error) {
+	return e.generateOrgReport(in, nil)
+}
+
+// generateOrgReport starts an Organizations report job: on the imported
+// organization, or for a what-if (whatIf not nil) on the organization as
+// the change set would make it, with the impact list computed beside the
+// report.
+func (e *Engine) generateOrgReport(in GenerateOrganizationsAccessReportInput, whatIf *whatIfRequest) (string, error) {
 	var v validation
 	validateParams(&v, param{entityPathShape, requiredString(in.EntityPath)}, param{policyIDShape, optionalString(in.OrganizationsPolicyID)})
 	if err := v.err(); err != nil {
+		return "", err
+	}
+	created, err := e.reportCreation(in.AsOf)
+	if err != nil {
 		return "", err
 	}
 	if err := e.ensureOrgRollup(); err != nil {
@@ -223,25 +241,35 @@ func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in Gener
 		}
 		return "", errorf(CodeNoSuchEntity, "No organization has been imported, so the entity path %s does not exist. Import one with `lastaccess org import FILE`.", in.EntityPath)
 	}
-	node, err := org.ResolvePath(in.EntityPath)
+	reportOrg := org
+	if whatIf != nil {
+		if reportOrg, err = applySCPChanges(org, whatIf.changes); err != nil {
+			e.stateMu.RUnlock()
+			return "", err
+		}
+	}
+	node, err := reportOrg.ResolvePath(in.EntityPath)
 	if err != nil {
 		e.stateMu.RUnlock()
 		return "", err
 	}
-	plan, err := planOrgReport(org, cat, node, deref(in.OrganizationsPolicyID))
+	plan, err := planOrgReport(reportOrg, cat, node, deref(in.OrganizationsPolicyID))
 	if err != nil {
 		e.stateMu.RUnlock()
 		return "", err
 	}
-	created := e.clock.Now().UTC().Truncate(time.Millisecond)
 	scan := e.orgScanFor(plan.accounts, created)
 	results := make([]serviceResult, len(plan.services))
 	var deferred []deferredPair
 	for i, s := range plan.services {
 		results[i], deferred = e.orgRollup.scanService(s.Namespace, &scan, deferred)
 	}
+	var impact *impactPlan
+	if whatIf != nil {
+		impact = e.planImpact(org, reportOrg, cat, plan.accounts, created, whatIf.days)
+	}
 	var snap Snapshot
-	if len(deferred) > 0 {
+	if len(deferred) > 0 || impact != nil {
 		snap = e.store.Snapshot()
 	}
 	e.stateMu.RUnlock()
@@ -250,13 +278,24 @@ func (e *Engine) GenerateOrganizationsAccessReport(ctx context.Context, in Gener
 	if node.Kind == KindAccount && node.ID == org.ManagementAccountID {
 		request.PolicyID = "" // SCPs do not apply: the report ignores it
 	}
+	if whatIf != nil {
+		request.WhatIf = &whatIfRecord{Changes: whatIf.text, Days: whatIf.days}
+	}
 	j := newJob(request, in.Caller, created)
 	run := func() (jobPayload, error) {
 		details, err := finishOrgReport(plan.services, results, deferred, snap, scan)
 		if err != nil {
 			return nil, err
 		}
-		return &orgJob{EntityPath: request.EntityPath, PolicyID: request.PolicyID, AccessDetails: details}, nil
+		result := &orgJob{EntityPath: request.EntityPath, PolicyID: request.PolicyID, AccessDetails: details}
+		if impact != nil {
+			list, err := impact.run(snap)
+			if err != nil {
+				return nil, err
+			}
+			result.WhatIf = &whatIfRecord{Changes: whatIf.text, Days: whatIf.days, Impact: list}
+		}
+		return result, nil
 	}
 	closeSnap := func() {
 		if snap != nil {

@@ -63,6 +63,9 @@ type GenerateServiceLastAccessedDetailsInput struct {
 	Arn         string
 	Granularity *string
 	Caller      string // who generates it (for --report-owner-only)
+	// AsOf, when given, is the report's creation time instead of now
+	// (report_as_of.go).
+	AsOf *time.Time
 }
 
 // GetServiceLastAccessedDetailsInput is the Get request. MaxItems nil
@@ -108,6 +111,10 @@ func (e *Engine) GenerateServiceLastAccessedDetails(ctx context.Context, in Gene
 	if err != nil {
 		return "", err
 	}
+	created, err := e.reportCreation(in.AsOf)
+	if err != nil {
+		return "", err
+	}
 	if _, err := e.ensureIAM(); err != nil {
 		return "", err
 	}
@@ -118,7 +125,6 @@ func (e *Engine) GenerateServiceLastAccessedDetails(ctx context.Context, in Gene
 		e.stateMu.RUnlock()
 		return "", err
 	}
-	created := e.clock.Now().UTC().Truncate(time.Millisecond)
 	// Every worker reads its own view of the rows, all of this moment.
 	views := e.openPrincipalRows(sub.principals, computeWorkers(len(sub.principals)))
 	e.stateMu.RUnlock()

@@ -200,3 +200,45 @@ func TestServiceAllowedByLevelsWithActions(t *testing.T) {
 		}
 	}
 }
+
+func TestActionAllowedByLevels(t *testing.T) {
+	doc := func(s string) *Document {
+		d, err := Parse([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	full := doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	denyDelete := doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:Delete*","Resource":"*"}]}`)
+	denyCond := doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
+	denyOneBucket := doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::b"}]}`)
+	onlyEC2 := doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}`)
+	notIAM := doc(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:*"],"Resource":"*"}]}`)
+	cases := []struct {
+		levels [][]*Document
+		action string
+		want   bool
+	}{
+		{nil, "s3:GetObject", true},
+		{[][]*Document{{full}}, "s3:GetObject", true},
+		{[][]*Document{{full, denyDelete}}, "s3:DeleteBucket", false},
+		{[][]*Document{{full, denyDelete}}, "S3:deleteobject", false},
+		{[][]*Document{{full, denyDelete}}, "s3:GetObject", true},
+		{[][]*Document{{full, denyCond}}, "s3:GetObject", true},
+		{[][]*Document{{full, denyOneBucket}}, "s3:GetObject", true},
+		{[][]*Document{{full}, {onlyEC2}}, "s3:GetObject", false},
+		{[][]*Document{{full}, {onlyEC2}}, "ec2:RunInstances", true},
+		{[][]*Document{{full}, {}}, "ec2:RunInstances", false},
+		{[][]*Document{{full, notIAM}}, "s3:GetObject", false},
+		{[][]*Document{{full, notIAM}}, "iam:ListUsers", true},
+	}
+	for i, c := range cases {
+		if got := ActionAllowedByLevels(c.levels, c.action); got != c.want {
+			t.Errorf("case %d: ActionAllowedByLevels(%s) = %v, want %v", i, c.action, got, c.want)
+		}
+	}
+	if !denyDelete.TouchesService("s3", nil) || denyDelete.TouchesService("ec2", nil) || !notIAM.TouchesService("s3", nil) || notIAM.TouchesService("iam", nil) {
+		t.Error("TouchesService: wrong answer")
+	}
+}
