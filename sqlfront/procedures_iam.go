@@ -22,15 +22,20 @@ func iamReportProcedures() []*procedure {
 	return []*procedure{
 		{
 			name:     procGenerateServiceReport,
-			params:   []string{"arn", "granularity"},
+			params:   []string{"arn", "granularity", "as_of"},
 			required: 1,
 			admin:    true,
 			schema:   resultSchema(procGenerateServiceReport, column("", "JobId", typeJobID, false)),
 			run: func(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
+				asOf, err := a.optionalTime(2, "asOf")
+				if err != nil {
+					return nil, err
+				}
 				id, err := f.eng.GenerateServiceLastAccessedDetails(ctx, engine.GenerateServiceLastAccessedDetailsInput{
 					Arn:         a.str(0),
 					Granularity: a.opt(1),
 					Caller:      caller(ctx),
+					AsOf:        asOf,
 				})
 				if err != nil {
 					return nil, err

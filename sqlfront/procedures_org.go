@@ -16,15 +16,20 @@ func orgReportProcedures() []*procedure {
 	return []*procedure{
 		{
 			name:     procGenerateOrgReport,
-			params:   []string{"entity_path", "organizations_policy_id"},
+			params:   []string{"entity_path", "organizations_policy_id", "as_of"},
 			required: 1,
 			admin:    true,
 			schema:   resultSchema(procGenerateOrgReport, column("", "JobId", typeJobID, false)),
 			run: func(ctx *sql.Context, f *frontend, a args) ([]sql.Row, error) {
+				asOf, err := a.optionalTime(2, "asOf")
+				if err != nil {
+					return nil, err
+				}
 				id, err := f.eng.GenerateOrganizationsAccessReport(ctx, engine.GenerateOrganizationsAccessReportInput{
 					EntityPath:            a.str(0),
 					OrganizationsPolicyID: a.opt(1),
 					Caller:                caller(ctx),
+					AsOf:                  asOf,
 				})
 				if err != nil {
 					return nil, err

@@ -48,6 +48,7 @@ func newFrontend(eng *engine.Engine, users []User) *frontend {
 	procs = append(procs, orgReportProcedures()...)
 	procs = append(procs, ingestProcedures()...)
 	procs = append(procs, iamReportProcedures()...)
+	procs = append(procs, scpProcedures()...)
 	f.procs = newProcedureSet(f, procs...)
 	return f
 }
@@ -121,6 +122,9 @@ func newDatabase(f *frontend) *database {
 	}
 	add(newEventsTable(f))
 	for _, t := range newOrgTables(f) {
+		add(t)
+	}
+	for _, t := range newSCPTables(f) {
 		add(t)
 	}
 	sort.Strings(d.names)

@@ -45,6 +45,7 @@ func commandTable() []*command {
 		{path: "catalog import", args: "FILE", summary: "merge AWS service-reference JSON into the catalog",
 			example: "lastaccess --data d catalog import service-reference.json", run: subcommand(runCatalog, "import")},
 	}
+	cmds = append(cmds, decisionCommands()...)
 	for _, api := range apiCommands() {
 		cmds = append(cmds, api.command())
 	}
