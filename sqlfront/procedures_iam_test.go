@@ -347,8 +347,8 @@ func TestIAMProcedureErrors(t *testing.T) {
 			user, state, `InvalidInput: ARN arn:aws:iam::111122223333:user/o'brien; DROP TABLE x; -- is not valid: "o'brien; DROP TABLE x; --" is not a valid user name.`},
 		{"ARN with quote, plain", "CALL generate_service_last_accessed_details('arn:aws:iam::111122223333:user/o''brien; SELECT 1')", nil,
 			user, state, `InvalidInput: ARN arn:aws:iam::111122223333:user/o'brien; SELECT 1 is not valid`},
-		{"too many parameters to generate", "CALL generate_service_last_accessed_details(?, NULL, NULL)", []any{iamAlice},
-			erSpWrongNoOfArgs, stateAccessOrName, "Incorrect number of arguments for PROCEDURE lastaccess.generate_service_last_accessed_details; expected 1 to 2, got 3"},
+		{"too many parameters to generate", "CALL generate_service_last_accessed_details(?, NULL, NULL, NULL)", []any{iamAlice},
+			erSpWrongNoOfArgs, stateAccessOrName, "Incorrect number of arguments for PROCEDURE lastaccess.generate_service_last_accessed_details; expected 1 to 3, got 4"},
 
 		// Get.
 		{"max_items 0", "CALL get_service_last_accessed_details(?, 0)", []any{devs},

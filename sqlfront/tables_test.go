@@ -436,7 +436,7 @@ func TestOrganizationTables(t *testing.T) {
 	if fmt.Sprint(got) != "[[666677778888]]" {
 		t.Errorf("join %v", got)
 	}
-	if got := queryRows(t, db, "SHOW TABLES"); len(got) != 12 {
+	if got := queryRows(t, db, "SHOW TABLES"); len(got) != 13 {
 		t.Errorf("SHOW TABLES: %v", got)
 	}
 }
