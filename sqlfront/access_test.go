@@ -27,10 +27,10 @@ import (
 var awsCoded = regexp.MustCompile(`^(ValidationError|InvalidInput|NoSuchEntity|ReportGenerationLimitExceeded): \S`)
 
 // writeProcedurePrefixes name the procedures that change stored data:
-// generate a report job, ingest events, import an organization or IAM
-// data. Every procedure so named must be admin-only, and every other one
-// must not be.
-var writeProcedurePrefixes = []string{"generate_", "ingest_", "import_"}
+// generate a report job (scp_what_if and recommend_scp generate one too),
+// ingest events, import an organization or IAM data. Every procedure so
+// named must be admin-only, and every other one must not be.
+var writeProcedurePrefixes = []string{"generate_", "ingest_", "import_", "scp_what_if", "recommend_scp"}
 
 func isWriteProcedureName(name string) bool {
 	for _, p := range writeProcedurePrefixes {
@@ -222,6 +222,10 @@ func (fx *accessFixture) validValue(p *procedure, param string) any {
 			return fx.svcJob
 		}
 		return fx.orgJob
+	case "job_id_a", "job_id_b":
+		return fx.orgJob
+	case "changes_json":
+		return `[{"Attach": {"Content": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"}, "Target": "ou-1a2b3c-k9l8m7n6o5example"}]`
 	case "entity_path":
 		return sampleOU
 	case "arn":

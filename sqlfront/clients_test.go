@@ -59,9 +59,10 @@ func wantFields(t *testing.T, client string, got, want map[string]any) {
 
 var wantRoutines = []any{
 	"generate_organizations_access_report", "generate_service_last_accessed_details",
-	"get_organizations_access_report", "get_service_last_accessed_details",
+	"diff_reports", "get_organizations_access_report", "get_service_last_accessed_details",
 	"get_service_last_accessed_details_with_entities", "import_authorization_details",
 	"import_organization", "ingest_events", "list_policies_granting_service_access",
+	"recommend_scp", "scp_what_if",
 }
 
 // TestClientsMySQL2: node's mysql2 gets [[rows], ResultSetHeader] for a
@@ -110,7 +111,7 @@ func TestClientsPyMySQL(t *testing.T) {
 	var routines []any
 	for _, r := range wantRoutines {
 		access := "READS SQL DATA"
-		if strings.HasPrefix(r.(string), "generate") || strings.HasPrefix(r.(string), "i") {
+		if isWriteProcedureName(r.(string)) {
 			access = "MODIFIES SQL DATA"
 		}
 		routines = append(routines, r.(string)+" "+access)

@@ -109,3 +109,81 @@ func TestSCPWhatIfCLI(t *testing.T) {
 		t.Errorf("no --changes: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestSCPRecommendAndDiffCLI: `scp recommend` at the Sandbox OU denies
+// exactly the services the ordinary report at Sandbox shows unused for
+// 180 days (minus the keep-list), with an empty impact; `report diff` of
+// the ordinary report against the recommendation's what-if lists only
+// those services, accessed only in the first.
+func TestSCPRecommendAndDiffCLI(t *testing.T) {
+	raw, err := os.ReadFile(repoPath("testdata", "sample", "org.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sampleCLI(t, raw)
+	sandbox := "o-36nzigt1zp/r-t7vr/ou-t7vr-6wfpbml6"
+	var gen struct{ JobId string }
+	if err := json.Unmarshal([]byte(c.ok("--now", scpNow, "iam", "generate-organizations-access-report", "--entity-path", sandbox)), &gen); err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		AccessDetails []struct {
+			ServiceNamespace      string
+			LastAuthenticatedTime string
+		}
+	}
+	if err := json.Unmarshal([]byte(c.ok("iam", "get-organizations-access-report", "--job-id", gen.JobId, "--max-items", "1000")), &report); err != nil {
+		t.Fatal(err)
+	}
+	var unused []string
+	for _, d := range report.AccessDetails {
+		if d.ServiceNamespace != "iam" && (d.LastAuthenticatedTime == "" || d.LastAuthenticatedTime < "2026-05-05T00:00:00Z") { // 180 days before scpNow
+			unused = append(unused, d.ServiceNamespace)
+		}
+	}
+	if len(unused) == 0 {
+		t.Fatal("the sample leaves nothing unused at Sandbox: the test cannot tell")
+	}
+	var rec struct {
+		Policy struct {
+			Statement []struct{ Effect, Resource string }
+		}
+		DeniedServices, LeftOut []string
+		WhatIfJobId             string
+		Impact                  []any
+	}
+	out := c.ok("--now", scpNow, "scp", "recommend", "--entity-path", sandbox, "--keep", "iam")
+	if err := json.Unmarshal([]byte(out), &rec); err != nil {
+		t.Fatalf("recommend printed %q: %v", out, err)
+	}
+	if strings.Join(rec.DeniedServices, ",") != strings.Join(unused, ",") || len(rec.LeftOut) != 0 || rec.Impact == nil || len(rec.Impact) != 0 ||
+		len(rec.Policy.Statement) != 1 || rec.Policy.Statement[0].Effect != "Deny" || len(rec.WhatIfJobId) != 36 {
+		t.Fatalf("recommend printed %s; the report at Sandbox leaves unused %v", out, unused)
+	}
+	var diff struct {
+		JobType     string
+		Differences []struct{ ServiceNamespace, Change string }
+	}
+	out = c.ok("report", "diff", "--job-id", gen.JobId, "--job-id", rec.WhatIfJobId)
+	if err := json.Unmarshal([]byte(out), &diff); err != nil || diff.JobType != "ORGANIZATIONS" {
+		t.Fatalf("diff printed %q: %v", out, err)
+	}
+	for _, d := range diff.Differences {
+		if d.Change != "ACCESSED_ONLY_IN_A" || !strings.Contains(","+strings.Join(unused, ",")+",", ","+d.ServiceNamespace+",") {
+			t.Errorf("difference %+v: only denied services may differ, accessed only in the ordinary report", d)
+		}
+	}
+	var root struct{ JobId string }
+	if err := json.Unmarshal([]byte(c.ok("--now", scpNow, "iam", "generate-organizations-access-report", "--entity-path", "o-36nzigt1zp/r-t7vr")), &root); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.run("report", "diff", "--job-id", gen.JobId, "--job-id", root.JobId); r.code != 254 || !strings.Contains(r.stderr, "(InvalidInput) when calling the DiffReports operation: The report jobs cover different scopes") {
+		t.Errorf("mismatched diff: exit %d %s", r.code, r.stderr)
+	}
+	if r := c.run("report", "diff", "--job-id", gen.JobId); r.code != 252 {
+		t.Errorf("one --job-id: exit %d %s", r.code, r.stderr)
+	}
+	if r := c.run("scp", "recommend", "--entity-path", "o-36nzigt1zp/r-t7vr/985606903142"); r.code != 254 || !strings.Contains(r.stderr, "management account") {
+		t.Errorf("recommend at the management account: exit %d %s", r.code, r.stderr)
+	}
+}
