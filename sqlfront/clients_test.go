@@ -58,8 +58,8 @@ func wantFields(t *testing.T, client string, got, want map[string]any) {
 }
 
 var wantRoutines = []any{
-	"generate_organizations_access_report", "generate_service_last_accessed_details",
-	"diff_reports", "get_organizations_access_report", "get_service_last_accessed_details",
+	"diff_reports", "generate_organizations_access_report", "generate_service_last_accessed_details",
+	"get_organizations_access_report", "get_service_last_accessed_details",
 	"get_service_last_accessed_details_with_entities", "import_authorization_details",
 	"import_organization", "ingest_events", "list_policies_granting_service_access",
 	"recommend_scp", "scp_what_if",
