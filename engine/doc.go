@@ -19,6 +19,12 @@
 //	                       documents list), compute, entities, policies
 //	report_*_query.go      whole jobs and job scans for the SQL tables
 //	jobs.go                the job lifecycle every report kind shares
+//	report_as_of.go        a report's creation time: now, or a past as-of
+//	report_whatif.go       what-if SCP reports: an Organizations job on the
+//	                       organization a change set (scp_changes.go) makes,
+//	                       with its impact list read from the window's events
+//	scp_recommend.go       deny-list SCP recommendations, checked by what-if
+//	report_diff.go         two completed jobs of one kind and scope compared
 //	event_scan.go          filtered scans of the event log (access_events)
 //	rebuild.go, check.go   rollups recomputed from the log, and verified
 //

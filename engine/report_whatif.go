@@ -351,52 +351,74 @@ func (e *Engine) planImpact(before, after *Organization, cat *catalog.Catalog, a
 // run reads the planned pairs' events in the window and builds the
 // impact list.
 func (p *impactPlan) run(snap Snapshot) ([]Impact, error) {
-	type impactKey struct{ ns, action string }
-	type accountUse struct {
-		path       string
-		principals map[string]lastAccess
-	}
 	uses := map[impactKey]map[string]*accountUse{}
 	for _, a := range p.accounts {
-		q := EventQuery{Accounts: []string{a.id}, From: p.from, To: p.to, HasFrom: true, HasTo: true,
-			Namespaces: func(ns string) bool { return a.denied[ns] || a.actions[ns] }}
-		err := snap.ScanEvents(q, func(ev *Event) error {
-			if ev.ServiceLinked {
-				return nil
+		// One query per pair: a namespace filter would step through every
+		// service the account used to find the few planned.
+		for _, ns := range slices.Sorted(maps.Keys(a.denied)) {
+			if err := p.scanPair(snap, &a, ns, uses); err != nil {
+				return nil, err
 			}
-			k := impactKey{ns: ev.Namespace}
-			if !a.denied[ev.Namespace] {
-				full := ev.Namespace + ":" + ev.Action
-				denied, ok := a.actionCache[full]
-				if !ok {
-					denied = policy.ActionAllowedByLevels(a.before, full) && !policy.ActionAllowedByLevels(a.after, full)
-					a.actionCache[full] = denied
-				}
-				if !denied {
-					return nil
-				}
-				k.action = ev.Action
+		}
+		for _, ns := range slices.Sorted(maps.Keys(a.actions)) {
+			if err := p.scanPair(snap, &a, ns, uses); err != nil {
+				return nil, err
 			}
-			byAccount := uses[k]
-			if byAccount == nil {
-				byAccount = map[string]*accountUse{}
-				uses[k] = byAccount
-			}
-			u := byAccount[a.id]
-			if u == nil {
-				u = &accountUse{path: a.path, principals: map[string]lastAccess{}}
-				byAccount[a.id] = u
-			}
-			cur := u.principals[ev.PrincipalARN]
-			if cur.merge(lastAccess{Time: ev.Time, Region: ev.Region}) {
-				u.principals[ev.PrincipalARN] = cur
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
+	return p.impactList(uses), nil
+}
+
+// impactKey is a service (action "") or an action the change denies.
+type impactKey struct{ ns, action string }
+
+// accountUse is one account's principals' latest use of an impactKey.
+type accountUse struct {
+	path       string
+	principals map[string]lastAccess
+}
+
+// scanPair reads one planned (account, service) pair's events in the
+// window into uses.
+func (p *impactPlan) scanPair(snap Snapshot, a *impactAccount, ns string, uses map[impactKey]map[string]*accountUse) error {
+	q := EventQuery{Accounts: []string{a.id}, Namespace: ns, From: p.from, To: p.to, HasFrom: true, HasTo: true}
+	return snap.ScanEvents(q, func(ev *Event) error {
+		if ev.ServiceLinked {
+			return nil
+		}
+		k := impactKey{ns: ev.Namespace}
+		if !a.denied[ev.Namespace] {
+			full := ev.Namespace + ":" + ev.Action
+			denied, ok := a.actionCache[full]
+			if !ok {
+				denied = policy.ActionAllowedByLevels(a.before, full) && !policy.ActionAllowedByLevels(a.after, full)
+				a.actionCache[full] = denied
+			}
+			if !denied {
+				return nil
+			}
+			k.action = ev.Action
+		}
+		byAccount := uses[k]
+		if byAccount == nil {
+			byAccount = map[string]*accountUse{}
+			uses[k] = byAccount
+		}
+		u := byAccount[a.id]
+		if u == nil {
+			u = &accountUse{path: a.path, principals: map[string]lastAccess{}}
+			byAccount[a.id] = u
+		}
+		cur := u.principals[ev.PrincipalARN]
+		if cur.merge(lastAccess{Time: ev.Time, Region: ev.Region}) {
+			u.principals[ev.PrincipalARN] = cur
+		}
+		return nil
+	})
+}
+
+// impactList orders the uses as the impact list.
+func (p *impactPlan) impactList(uses map[impactKey]map[string]*accountUse) []Impact {
 	out := make([]Impact, 0, len(uses))
 	for k, byAccount := range uses {
 		im := Impact{ServiceNamespace: k.ns, ServiceName: k.ns, Action: k.action}
@@ -423,5 +445,5 @@ func (p *impactPlan) run(snap Snapshot) ([]Impact, error) {
 		}
 		return strings.Compare(a.Action, b.Action)
 	})
-	return out, nil
+	return out
 }
