@@ -51,7 +51,7 @@ func TestReportAsOfTwoYearsBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := te.fetch(id, engine.SortNamespaceAscending, 1000)
-			want := oracleDetails(t, org, cat, events, path, "", asOf)
+			want := oracleDetails(t, b, cat, events, path, "", asOf)
 			if detailsJSON(got.AccessDetails) != detailsJSON(want) || !got.JobCreationDate.Equal(asOf) {
 				t.Fatalf("as of %s at %s:\n got %s\nwant %s", asOf, path, detailsJSON(got.AccessDetails), detailsJSON(want))
 			}
